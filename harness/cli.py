@@ -1,0 +1,153 @@
+"""The ``gauntlet`` command line.
+
+Exit codes (every command): 0 ok; 1 evaluated, but the code failed (tests fail, build fails, patch
+does not apply); 2 usage error (bad path, unknown language, bad option); 3 infrastructure error
+(the sandbox or a tool of the harness failed, not the code under test).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from harness import __version__
+from harness.evaluate import CheckOptions, UsageError, check
+from harness.outcome import Outcome, Status
+from harness.plugins import get_plugin_manager
+from harness.rewards import reward_for
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+EXIT_CODES_HELP = "Exit codes: 0 ok, 1 evaluated but failed, 2 usage error, 3 infrastructure error."
+
+app = typer.Typer(
+    help=f"Gauntlet: run model-written code in a sandbox and score what happened.\n\n{EXIT_CODES_HELP}",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def fail_usage(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(EXIT_USAGE)
+
+
+@app.callback(invoke_without_command=True)
+def _main(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    if version:
+        console.print(f"gauntlet {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def plugins(as_json: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
+    """List installed plugins: name, version, languages, hooks implemented (and broken ones)."""
+    pm = get_plugin_manager()
+    infos = pm.infos
+    if as_json:
+        print(json.dumps([vars(i) for i in infos], indent=2))
+        return
+    if not infos:
+        console.print("No plugins installed. Try: pip install -e plugins/python")
+        return
+    table = Table("plugin", "version", "languages", "hooks", "status")
+    for i in infos:
+        hooks = ", ".join(h.removeprefix("gauntlet_") for h in i.hooks)
+        status = f"[red]broken: {i.error}[/red]" if i.error else "[green]ok[/green]"
+        table.add_row(i.distribution or i.name, i.version or "-", ", ".join(i.languages) or "-", hooks, status)
+    console.print(table)
+
+
+@app.command("check")
+def check_cmd(
+    path: Path = typer.Argument(..., help="The project directory to evaluate."),
+    patch: Optional[Path] = typer.Option(None, "--patch", "-p", help="A unified diff (git style or plain) to apply first."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Language plugin to use (default: detected)."),
+    backend: str = typer.Option("local", "--backend", "-b", help="Sandbox backend: local (default) or docker."),
+    select: Optional[list[str]] = typer.Option(None, "--test", "-t", help="Run only this test id (repeatable)."),
+    timeout: float = typer.Option(600.0, help="Seconds allowed per step (build, tests, lint)."),
+    lint: bool = typer.Option(True, help="Run the linter."),
+    network: bool = typer.Option(False, help="Give the sandbox network access (off by default)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome and reward as one JSON document."),
+) -> None:
+    """Build, test and lint a project (optionally after applying a patch) and print the reward.
+
+    Examples:
+
+      gauntlet check examples/python/slugify
+
+      gauntlet check examples/python/slugify --patch examples/python/slugify/fix.diff --json
+    """
+    patch_text = None
+    if patch is not None:
+        if not patch.is_file():
+            fail_usage(f"patch file not found: {patch}")
+        patch_text = patch.read_bytes().decode("utf-8", errors="replace")  # NUL bytes survive: refused as binary
+    options = CheckOptions(
+        language=language, backend=backend, patch=patch_text, selection=select or None,
+        lint=lint, timeout=timeout, network=network,
+    )
+    try:
+        outcome = check(path, options)
+    except (UsageError, ValueError) as e:
+        fail_usage(str(e))
+    reward = reward_for(outcome, {"language": outcome.language, "kind": "repository"})
+    if as_json:
+        print(json.dumps({"outcome": outcome.to_dict(), "reward": reward.to_dict()}, indent=2))
+    else:
+        render(outcome, reward)
+    raise typer.Exit(exit_code(outcome))
+
+
+def exit_code(outcome: Outcome) -> int:
+    if outcome.infra_error:
+        return EXIT_INFRA
+    ok = outcome.patch_applied is not False and (outcome.build is None or outcome.build.ok)
+    return EXIT_OK if ok and outcome.tests is not None and outcome.tests.passed else EXIT_FAILED
+
+
+def render(outcome: Outcome, reward) -> None:
+    console.print(f"[bold]{outcome.workspace}[/bold]  language={outcome.language}  backend={outcome.backend}  ({outcome.duration:.1f}s)")
+    if outcome.infra_error:
+        console.print(f"[red]infrastructure error:[/red] {outcome.infra_error}")
+    if outcome.patch_applied is not None:
+        console.print("patch: " + ("[green]applied[/green]" if outcome.patch_applied else f"[red]not applied[/red] — {outcome.patch_error}"))
+    if outcome.build is not None:
+        console.print("build: " + ("[green]ok[/green]" if outcome.build.ok else "[red]failed[/red]"))
+        for d in outcome.build.diagnostics[:20]:
+            console.print(f"  {d}", highlight=False)
+    if outcome.tests is not None:
+        t = outcome.tests
+        c = t.counts
+        line = f"tests: {c['passed']} passed, {c['failed']} failed, {c['error']} errors, {c['skipped']} skipped"
+        if t.timed_out:
+            line += " [red](timed out)[/red]"
+        console.print(line)
+        if t.error:
+            console.print(f"  [red]{t.error}[/red]")
+        colors = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red", Status.SKIPPED: "yellow"}
+        for tid, r in sorted(t.tests.items()):
+            console.print(f"  [{colors[r.status]}]{r.status.value:7}[/] {tid}", highlight=False)
+    if outcome.lint is not None:
+        lint = outcome.lint
+        if lint.error:
+            console.print(f"lint: [yellow]not run[/yellow] — {lint.error}")
+        else:
+            console.print(f"lint ({lint.tool}): " + ("[green]clean[/green]" if lint.clean else f"[yellow]{len(lint.diagnostics)} finding(s)[/yellow]"))
+            for d in lint.diagnostics[:20]:
+                console.print(f"  {d}", highlight=False)
+    value = "none (infrastructure error)" if reward.value is None else f"{reward.value:+.2f}"
+    console.print(f"reward: [bold]{value}[/bold]  ({reward.row})")
+    for k, v in reward.breakdown.items():
+        console.print(f"  {k}: {v}", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,118 @@
+"""The hook contract between Gauntlet and its language plugins (pluggy project "gauntlet").
+
+This module is the documentation.  Every hook takes keyword arguments and a plugin implements only
+the ones it can, with only the arguments it needs.  A plugin answers only for its own language: it
+returns None for a workspace or session of another language, and the next plugin is asked.
+
+Sessions: ``session`` is an open sandbox session (see ``harness.sandbox.base.Session``) with the
+workspace copied in; ``session.language`` names the language the core resolved for it.  Hooks run
+commands only through ``session.exec`` so the same plugin code runs locally, in Docker or remotely.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+    from harness.language import ImageSpec, LanguageInfo
+    from harness.mutation import MutateOptions, Mutation
+    from harness.outcome import BuildResult, LintReport, Outcome, TestReport
+    from harness.sandbox.base import Session
+
+PROJECT = "gauntlet"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def gauntlet_language() -> LanguageInfo:
+    """Declare the plugin's language.
+
+    :return: a ``LanguageInfo`` (name, file suffixes, marker files).  Every language plugin
+        implements this exactly once; all answers are collected.
+    """
+
+
+@hookspec
+def gauntlet_detect(workspace: Path) -> float | None:
+    """How sure is the plugin that ``workspace`` (a host directory, read-only) is its language?
+
+    Used when the user names no language.  Read marker files only; run nothing.
+
+    :param workspace: the project directory on the host.
+    :return: a confidence in 0..1, or None (same as 0) when the plugin sees nothing of its own.
+        All answers are collected; the highest wins, ties go to the first registered plugin.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_image(language: str) -> ImageSpec | None:
+    """The Docker image the language's code runs in.
+
+    :param language: a language name.
+    :return: an ``ImageSpec`` (Dockerfile text with ``ARG BASE_IMAGE``, default base image, tool
+        versions), or None when ``language`` is not the plugin's.  First answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_build(session: Session) -> BuildResult | None:
+    """Compile, type-check or syntax-check the workspace in ``session``.
+
+    :param session: an open sandbox session; its ``language`` attribute names the language.
+    :return: a ``BuildResult`` (ok, diagnostics with file / line / message / severity), or None
+        when ``session.language`` is not the plugin's.  First answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_test(session: Session, selection: list[str] | None) -> TestReport | None:
+    """Run the workspace's tests and report each one by id.
+
+    Statuses come from the runner's machine-readable output (JUnit XML, JSON events), never from
+    guessing at prose when a structured format exists.  A runner that hangs is stopped by the
+    timeout and reported with ``timed_out``; a runner that cannot start sets ``error``.
+
+    :param session: an open sandbox session.
+    :param selection: test ids to run (in the plugin's id style), or None for the whole suite.
+    :return: a ``TestReport``, or None when ``session.language`` is not the plugin's.  First
+        answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_lint(session: Session) -> LintReport | None:
+    """Lint the workspace (ruff, clippy, eslint, go vet ...), keeping warnings apart from errors.
+
+    :return: a ``LintReport``, or None when ``session.language`` is not the plugin's.  First
+        answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_mutate(workspace: Path, options: MutateOptions) -> list[Mutation] | None:
+    """Propose candidate bugs for the source files of ``workspace`` (never in test files).
+
+    Candidates only: whether a test catches a bug is decided by the core, not the plugin.  The
+    order is deterministic for a given ``options.seed``.
+
+    :param workspace: the project directory on the host (read it, do not change it).
+    :param options: ``MutateOptions`` (language, seed, max_candidates, operators, files).
+    :return: a list of ``Mutation`` (operator, file, line, span, original, replacement, unified
+        diff), or None when ``options.language`` is not the plugin's.  First answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_reward(outcome: Outcome, context: dict[str, Any]) -> Any:
+    """Turn an outcome into a reward, overriding the default table.
+
+    :param outcome: the ``Outcome`` of an evaluation.
+    :param context: free-form information about the task (language, task kind, completion ...).
+    :return: a float, a ``harness.rewards.Reward`` (value with breakdown), or None to let the next
+        plugin, and finally the built-in default table, answer.  First answer wins.
+    """

@@ -1,0 +1,66 @@
+"""Candidate bugs that ``gauntlet_mutate`` proposes.  Validation (does a test catch it?) is the core's job."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class MutateOptions:
+    language: str | None = None
+    seed: int = 0
+    max_candidates: int | None = None
+    operators: tuple[str, ...] | None = None  # None: every operator the plugin has
+    files: tuple[str, ...] | None = None  # relative paths; None: every non-test source file
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One candidate bug: which operator changed which span of which file, and the diff that does it.
+
+    ``start``/``end`` are character offsets into the file's text; ``line`` is 1-based.
+    """
+
+    operator: str
+    file: str
+    line: int
+    start: int
+    end: int
+    original: str
+    replacement: str
+    diff: str = field(default="", compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}:{self.line}:{self.start}:{self.operator}"
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A git-style unified diff (a/ b/ prefixes) that ``git apply`` and ``patch -p1`` both accept."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    text = ""
+    for line in lines:
+        text += line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+    return f"diff --git a/{path} b/{path}\n{text}" if text else ""
+
+
+def make_mutation(path: str, source: str, start: int, end: int, replacement: str, operator: str) -> Mutation:
+    """Build a Mutation for replacing ``source[start:end]`` (character offsets) in file ``path``."""
+    after = source[:start] + replacement + source[end:]
+    line = source.count("\n", 0, start) + 1
+    return Mutation(
+        operator=operator,
+        file=path,
+        line=line,
+        start=start,
+        end=end,
+        original=source[start:end],
+        replacement=replacement,
+        diff=unified_diff(path, source, after),
+    )

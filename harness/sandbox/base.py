@@ -1,0 +1,159 @@
+"""The sandbox protocol: one interface that every backend (local, docker, ...) implements.
+
+A backend ``open``s a workspace and returns a ``Session``: a private copy of the workspace in which
+commands run with limits.  Everything a plugin does goes through a session, so plugin code does not
+know where it runs.
+
+Errors: ``SandboxError`` for infrastructure failures (the backend cannot start, the copy fails).
+A command that fails, times out or hits a limit is *not* an error: it is an ``ExecResult``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Protocol, runtime_checkable
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the code running in it): an infrastructure error."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for every command of a session.  ``None`` disables a limit.
+
+    - ``timeout``: default wall-clock seconds per command; the whole process tree is killed.
+    - ``memory_mb``: memory per command tree (address-space data limit locally, cgroup in Docker).
+    - ``processes``: processes/threads the command may hold at once (fork bombs).
+    - ``file_size_mb``: largest file a command may write.
+    - ``output_bytes``: bytes of stdout and of stderr kept per command (head and tail; the middle
+      is replaced by a marker).  ``output_kill_bytes``: total output after which the command is
+      killed (``killed_by_limit="output"``).
+    """
+
+    timeout: float = 600.0
+    memory_mb: int | None = 4096
+    processes: int | None = 512
+    file_size_mb: int | None = 1024
+    output_bytes: int = 4 * 1024 * 1024
+    output_kill_bytes: int | None = 1024 * 1024 * 1024
+    cpus: float | None = None
+
+
+@dataclass
+class ExecResult:
+    """What one command did.  ``killed_by_limit`` names the limit that stopped it, if any:
+    "timeout", "memory", "output", "processes" or "file_size"."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration: float
+    timed_out: bool = False
+    killed_by_limit: str | None = None
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class PatchResult:
+    applied: bool
+    message: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Session(Protocol):
+    """An open sandbox with a private copy of the workspace at ``workdir``.
+
+    - ``exec(argv, timeout=None, env=None, stdin=None, cwd=None)``: run ``argv`` (a list, never a
+      shell string) in ``cwd`` (relative to ``workdir``); ``env`` is added to a scrubbed base
+      environment; ``stdin`` is text or bytes fed to the command; ``timeout`` overrides the
+      session's default.  Never raises for the command's own failures.
+    - ``read_file(path)`` / ``write_file(path, data)``: bytes in and out, ``path`` relative to
+      ``workdir``; paths that leave the workspace raise ``ValueError``.  ``read_file`` raises
+      ``FileNotFoundError`` for a missing file.
+    - ``apply_patch(diff)``: apply a unified diff (git style or plain); never raises for a patch
+      that does not apply, it returns ``PatchResult(applied=False, message=...)``.
+    - ``close()``: stop every process the session started and remove its copy.  Idempotent.
+    - ``protections``: which isolation measures are really active (backend-specific keys).
+    """
+
+    backend: str
+    language: str | None
+    workdir: str
+    limits: Limits
+    protections: dict
+
+    def exec(self, argv, timeout=None, env=None, stdin=None, cwd=None) -> ExecResult: ...
+    def read_file(self, path: str) -> bytes: ...
+    def write_file(self, path: str, data: bytes | str) -> None: ...
+    def apply_patch(self, diff: str) -> PatchResult: ...
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False) -> Session: ...
+
+
+def check_relative(path: str) -> str:
+    """Reject paths that would leave the workspace; return the normalised relative path."""
+    p = PurePosixPath(path)
+    if p.is_absolute() or ".." in p.parts:
+        raise ValueError(f"path must stay inside the workspace: {path!r}")
+    return str(p)
+
+
+_DIFF_PATH = re.compile(r"^(?:\+\+\+|---) (?:[ab]/)?(\S+)", re.M)
+
+
+def validate_patch(diff: str) -> str | None:
+    """Return why ``diff`` is not a usable unified diff, or None when it looks like one."""
+    if "\x00" in diff:
+        return "the patch is binary data, not a unified diff"
+    if not diff.strip():
+        return "the patch is empty"
+    if not re.search(r"^(@@ |GIT binary patch|diff --git )", diff, re.M):
+        return "the patch has no hunks: not a unified diff"
+    return None
+
+
+def patch_files(diff: str) -> list[str]:
+    """Files a unified diff touches (new side), for reporting."""
+    names = [m for m in _DIFF_PATH.findall(diff) if m != "/dev/null"]
+    return sorted(set(names))
+
+
+def apply_patch_via_exec(session: Session, diff: str) -> PatchResult:
+    """Shared ``apply_patch``: ``git apply`` inside the sandbox, trying -p1 (git style) then -p0.
+
+    ``git apply`` works outside a git repository, handles renames and binary git patches, and
+    refuses partial application, so a failed patch leaves the workspace untouched.
+    """
+    problem = validate_patch(diff)
+    if problem:
+        return PatchResult(False, problem)
+    errors = []
+    for strip in ("-p1", "-p0"):
+        check = session.exec(["git", "apply", "--check", strip, "-"], stdin=diff, timeout=60)
+        if check.exit_code == 0:
+            done = session.exec(["git", "apply", strip, "-"], stdin=diff, timeout=60)
+            if done.exit_code == 0:
+                return PatchResult(True, "", patch_files(diff))
+            errors.append(done.stderr.strip())
+            break
+        if check.exit_code == 127 or "No such file" in check.stderr and "git" in check.stderr:
+            return PatchResult(False, "git is not available in the sandbox to apply the patch")
+        errors.append(check.stderr.strip())
+    return PatchResult(False, "the patch does not apply: " + (errors[0] if errors else "unknown error"))

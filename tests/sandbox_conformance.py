@@ -1,0 +1,176 @@
+"""The sandbox conformance suite: every backend runs these tests unchanged.
+
+A backend's test module subclasses ``SandboxConformance`` and provides a ``backend`` fixture (and may
+override ``image``).  The tests only use the protocol of ``harness.sandbox.base``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.sandbox import Limits
+
+PY = "python3"
+FIX_DIFF = """\
+diff --git a/hello.txt b/hello.txt
+--- a/hello.txt
++++ b/hello.txt
+@@ -1 +1 @@
+-hello
++goodbye
+"""
+
+
+class SandboxConformance:
+    image = None
+    limits = Limits(timeout=30)
+
+    @pytest.fixture
+    def workspace(self, tmp_path):
+        ws = tmp_path / "ws"
+        ws.mkdir()
+        (ws / "hello.txt").write_text("hello\n")
+        (ws / "sub").mkdir()
+        (ws / "sub" / "data.bin").write_bytes(bytes(range(256)))
+        return ws
+
+    @pytest.fixture
+    def session(self, backend, workspace):
+        s = backend.open(workspace, image=self.image, limits=self.limits)
+        yield s
+        s.close()
+
+    def test_exec_output_and_exit_code(self, session):
+        r = session.exec(["sh", "-c", "echo out; echo err >&2; exit 7"])
+        assert (r.exit_code, r.stdout, r.stderr, r.timed_out) == (7, "out\n", "err\n", False)
+        assert r.duration >= 0
+
+    def test_exec_runs_in_workspace(self, session):
+        assert session.exec(["cat", "hello.txt"]).stdout == "hello\n"
+        assert session.exec(["ls"], cwd="sub").stdout.split() == ["data.bin"]
+
+    def test_missing_command_is_a_result_not_an_exception(self, session):
+        r = session.exec(["definitely-not-a-command-xyz"])
+        assert r.exit_code in (126, 127)
+
+    def test_stdin_text_and_bytes(self, session):
+        assert session.exec(["cat"], stdin="line1\nline2\n").stdout == "line1\nline2\n"
+        assert session.exec(["wc", "-c"], stdin=b"\x00\x01\x02").stdout.strip() == "3"
+
+    def test_env_is_added_and_host_secrets_are_scrubbed(self, session, monkeypatch):
+        monkeypatch.setenv("GAUNTLET_TEST_SECRET", "s3cret")
+        r = session.exec(["sh", "-c", 'echo "$MY_VAR:$GAUNTLET_TEST_SECRET"'], env={"MY_VAR": "v"})
+        assert r.stdout == "v:\n"
+
+    def test_timeout_kills_the_whole_process_group(self, session):
+        r = session.exec(["sh", "-c", "sleep 30 & sleep 30; echo never"], timeout=1)
+        assert r.timed_out and r.killed_by_limit == "timeout"
+        assert "never" not in r.stdout
+        assert r.duration < 15
+
+    def test_background_children_do_not_outlive_the_command(self, session):
+        session.exec(["sh", "-c", "(sleep 60; echo late > late.txt) & echo started"], timeout=10)
+        r = session.exec(["sh", "-c", "ps -eo args 2>/dev/null | grep -c '[s]leep 60' || true"])
+        assert r.stdout.strip() in ("0", "")
+
+    def test_output_is_bounded_with_a_marker(self, backend, workspace):
+        s = backend.open(workspace, image=self.image, limits=Limits(timeout=60, output_bytes=10_000))
+        try:
+            r = s.exec([PY, "-c", "import sys; sys.stdout.write('x' * 5_000_000 + 'END')"])
+            assert r.truncated
+            assert len(r.stdout) < 20_000
+            assert "truncated" in r.stdout and r.stdout.endswith("END")
+        finally:
+            s.close()
+
+    def test_output_flood_is_killed(self, backend, workspace):
+        lim = Limits(timeout=60, output_bytes=10_000, output_kill_bytes=2_000_000)
+        s = backend.open(workspace, image=self.image, limits=lim)
+        try:
+            r = s.exec(["sh", "-c", "yes flood"])
+            assert r.killed_by_limit == "output"
+        finally:
+            s.close()
+
+    def test_file_size_limit(self, backend, workspace):
+        s = backend.open(workspace, image=self.image, limits=Limits(timeout=60, file_size_mb=1))
+        try:
+            r = s.exec(["sh", "-c", "head -c 5000000 /dev/zero > big.bin"])
+            assert r.exit_code != 0
+            assert len(s.read_file("big.bin")) <= 1024 * 1024
+        finally:
+            s.close()
+
+    def test_memory_limit(self, backend, workspace):
+        s = backend.open(workspace, image=self.image, limits=Limits(timeout=60, memory_mb=200))
+        try:
+            r = s.exec([PY, "-c", "x = bytearray(1024 * 1024 * 1024); print('allocated')"])
+            assert r.exit_code != 0 and "allocated" not in r.stdout
+            assert r.killed_by_limit == "memory"
+        finally:
+            s.close()
+
+    def test_process_limit(self, backend, workspace):
+        s = backend.open(workspace, image=self.image, limits=Limits(timeout=60, processes=20))
+        try:
+            code = "import subprocess\nps=[subprocess.Popen(['sleep','5']) for _ in range(100)]\nprint('spawned')"
+            r = s.exec([PY, "-c", code])
+            assert r.exit_code != 0 and "spawned" not in r.stdout
+        finally:
+            s.close()
+
+    def test_read_and_write_files(self, session):
+        assert session.read_file("hello.txt") == b"hello\n"
+        assert session.read_file("sub/data.bin") == bytes(range(256))
+        session.write_file("new/dir/file.txt", "content")
+        assert session.exec(["cat", "new/dir/file.txt"]).stdout == "content"
+        session.write_file("raw.bin", b"\x00\xff")
+        assert session.read_file("raw.bin") == b"\x00\xff"
+        with pytest.raises(FileNotFoundError):
+            session.read_file("nope.txt")
+        with pytest.raises(ValueError):
+            session.read_file("../outside.txt")
+        with pytest.raises(ValueError):
+            session.write_file("/etc/passwd", "x")
+
+    def test_workspace_is_a_private_copy(self, session, workspace):
+        session.write_file("hello.txt", "changed\n")
+        session.exec(["rm", "-rf", "sub"])
+        assert (workspace / "hello.txt").read_text() == "hello\n"
+        assert (workspace / "sub" / "data.bin").exists()
+
+    def test_apply_patch(self, session):
+        r = session.apply_patch(FIX_DIFF)
+        assert r.applied, r.message
+        assert session.read_file("hello.txt") == b"goodbye\n"
+
+    def test_apply_plain_patch_without_prefixes(self, session):
+        plain = "--- hello.txt\n+++ hello.txt\n@@ -1 +1 @@\n-hello\n+bonjour\n"
+        r = session.apply_patch(plain)
+        assert r.applied, r.message
+        assert session.read_file("hello.txt") == b"bonjour\n"
+
+    def test_patch_that_does_not_apply_leaves_workspace_untouched(self, session):
+        r = session.apply_patch(FIX_DIFF.replace("-hello", "-something else"))
+        assert not r.applied and "does not apply" in r.message
+        assert session.read_file("hello.txt") == b"hello\n"
+
+    @pytest.mark.parametrize("bad,why", [("", "empty"), ("just prose\n", "no hunks"), ("\x00\x01binary", "binary")])
+    def test_bad_patches_are_refused_with_a_reason(self, session, bad, why):
+        r = session.apply_patch(bad)
+        assert not r.applied and why in r.message
+
+    def test_close_is_idempotent(self, backend, workspace):
+        s = backend.open(workspace, image=self.image, limits=self.limits)
+        s.close()
+        s.close()
+
+    def test_protections_are_reported(self, session):
+        assert session.protections["backend"] == session.backend
+        assert "network_isolated" in session.protections
+
+    def test_no_network_by_default(self, session):
+        if not session.protections["network_isolated"]:
+            pytest.skip("this kernel gives the backend no network isolation (reported in protections)")
+        code = "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)"
+        assert session.exec([PY, "-c", code]).exit_code != 0

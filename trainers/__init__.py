@@ -1,0 +1,1 @@
+"""Trainers (SFT / IPO / GRPO on QLoRA); installed with the `train` extra."""
