@@ -174,3 +174,18 @@ class SandboxConformance:
             pytest.skip("this kernel gives the backend no network isolation (reported in protections)")
         code = "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)"
         assert session.exec([PY, "-c", code]).exit_code != 0
+
+    def test_cache_dir_persists_across_sessions(self, backend, workspace):
+        first = backend.open(workspace, image=self.image, limits=self.limits)
+        try:
+            cache = first.cache_dir("conformance")
+            if cache is None:
+                pytest.skip("this backend keeps no caches (cache_dir returns None)")
+            assert first.exec(["sh", "-c", f"echo kept > {cache}/marker"]).exit_code == 0
+        finally:
+            first.close()
+        second = backend.open(workspace, image=self.image, limits=self.limits)
+        try:
+            assert second.exec(["cat", f"{second.cache_dir('conformance')}/marker"]).stdout == "kept\n"
+        finally:
+            second.close()

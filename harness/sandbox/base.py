@@ -10,9 +10,11 @@ A command that fails, times out or hits a limit is *not* an error: it is an ``Ex
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
 
@@ -84,7 +86,12 @@ class Session(Protocol):
       ``FileNotFoundError`` for a missing file.
     - ``apply_patch(diff)``: apply a unified diff (git style or plain); never raises for a patch
       that does not apply, it returns ``PatchResult(applied=False, message=...)``.
+    - ``cache_dir(name)``: an absolute path, inside the sandbox, of a directory that persists
+      across sessions of the same workspace on the same backend (build caches: a cargo target dir,
+      GOCACHE, the npm cache), or None where the backend keeps none.  Caches must only speed
+      things up: a plugin must give the same outcome with an empty one.
     - ``close()``: stop every process the session started and remove its copy.  Idempotent.
+    - ``network``: whether commands may reach the network (off unless the user opted in).
     - ``protections``: which isolation measures are really active (backend-specific keys).
     """
 
@@ -92,12 +99,14 @@ class Session(Protocol):
     language: str | None
     workdir: str
     limits: Limits
+    network: bool
     protections: dict
 
     def exec(self, argv, timeout=None, env=None, stdin=None, cwd=None) -> ExecResult: ...
     def read_file(self, path: str) -> bytes: ...
     def write_file(self, path: str, data: bytes | str) -> None: ...
     def apply_patch(self, diff: str) -> PatchResult: ...
+    def cache_dir(self, name: str) -> str | None: ...
     def close(self) -> None: ...
 
 
@@ -105,6 +114,17 @@ class Backend(Protocol):
     name: str
 
     def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False) -> Session: ...
+
+
+def cache_root() -> Path:
+    """Where persistent caches live on the host: ``$GAUNTLET_CACHE_DIR`` or ``~/.cache/gauntlet``."""
+    return Path(os.environ.get("GAUNTLET_CACHE_DIR") or Path.home() / ".cache" / "gauntlet")
+
+
+def workspace_key(workspace: Path) -> str:
+    """A short stable key for a workspace (its resolved path), naming its caches."""
+    resolved = str(Path(workspace).resolve())
+    return f"{Path(resolved).name}-{hashlib.sha256(resolved.encode()).hexdigest()[:12]}"
 
 
 def check_relative(path: str) -> str:

@@ -24,7 +24,16 @@ import time
 import uuid
 from pathlib import Path
 
-from harness.sandbox.base import ExecResult, Limits, PatchResult, SandboxError, apply_patch_via_exec, check_relative
+from harness.sandbox.base import (
+    ExecResult,
+    Limits,
+    PatchResult,
+    SandboxError,
+    apply_patch_via_exec,
+    cache_root,
+    check_relative,
+    workspace_key,
+)
 from harness.sandbox.capture import BoundedCapture, drain
 
 # Variables that carry no secrets and that toolchains need to be found.
@@ -91,6 +100,7 @@ class LocalSession:
             raise SandboxError(f"workspace is not a directory: {workspace}")
         self.language: str | None = None
         self.limits = limits
+        self._cache_key = workspace_key(workspace)
         self.network = network
         self._root = Path(tempfile.mkdtemp(prefix="gauntlet-local-"))
         self._closed = False
@@ -280,6 +290,11 @@ class LocalSession:
 
     def apply_patch(self, diff: str) -> PatchResult:
         return apply_patch_via_exec(self, diff)
+
+    def cache_dir(self, name: str) -> str:
+        path = cache_root() / "local" / self._cache_key / check_relative(name)
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
 
     def close(self) -> None:
         if self._closed:
