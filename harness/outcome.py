@@ -58,6 +58,8 @@ class BuildResult:
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     status: Status
     duration: float | None = None
     message: str | None = None  # failure / error text, short

@@ -1,0 +1,149 @@
+"""Run manifests and append-only result records (JSON Lines), resumable.
+
+A run directory holds ``manifest.json`` (what ran: tool and plugin versions, backend, images,
+seeds, dataset fingerprint, arguments) and ``results.jsonl`` (one record per task, appended and
+fsync'ed as each task finishes).  A run that is stopped and started again skips the tasks that
+already have a record; a torn last line (a crash mid-write) is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+RESULTS = "results.jsonl"
+
+
+@dataclass
+class Manifest:
+    benchmark: str
+    model: str | None = None
+    backend: str = "local"
+    dataset: str | None = None
+    dataset_fingerprint: str | None = None
+    seed: int | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)  # language -> image id / digest
+    run_id: str = field(default_factory=lambda: time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6])
+    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    versions: dict[str, str] = field(default_factory=dict)
+    host: dict[str, str] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            self.versions = installed_versions()
+        if not self.host:
+            self.host = {"python": platform.python_version(), "platform": platform.platform(), "cpus": str(os.cpu_count())}
+
+
+def installed_versions() -> dict[str, str]:
+    """Versions of gauntlet and of every installed plugin distribution."""
+    from importlib.metadata import entry_points
+
+    out = {"gauntlet": _version("gauntlet")}
+    for ep in entry_points(group="gauntlet"):
+        dist = getattr(ep, "dist", None)
+        if dist is not None:
+            out[dist.metadata["Name"]] = dist.version
+    return out
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def fingerprint(rows: Iterable[Any]) -> str:
+    """A content hash of a dataset's rows (any JSON-serialisable values), for the manifest."""
+    h = hashlib.sha256()
+    for row in rows:
+        h.update(json.dumps(row, sort_keys=True, default=str).encode())
+        h.update(b"\n")
+    return "sha256:" + h.hexdigest()[:16]
+
+
+class RunWriter:
+    """Writes one run directory; safe to call ``write`` from several threads."""
+
+    def __init__(self, run_dir: str | Path, manifest: Manifest, resume: bool = True):
+        self.dir = Path(run_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / RESULTS
+        self._lock = threading.Lock()
+        old = self.dir / MANIFEST
+        if resume and old.exists():
+            manifest.run_id = json.loads(old.read_text())["run_id"]
+        self.manifest = manifest
+        _atomic_write(old, json.dumps(manifest.__dict__, indent=2, default=str))
+        self.done: dict[str, dict] = {r["task_id"]: r for r in read_records(self.path)} if resume else {}
+        if not resume and self.path.exists():
+            self.path.unlink()
+        self._repair_tail()
+
+    def _repair_tail(self) -> None:
+        """Drop a torn last line left by a crash, so appends start on a fresh line."""
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            keep = data[: data.rfind(b"\n") + 1]
+            _atomic_write(self.path, keep.decode("utf-8", "replace"))
+
+    def write(self, task_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        rec = {"schema_version": SCHEMA_VERSION, "run_id": self.manifest.run_id, "task_id": task_id, **record,
+               "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        line = json.dumps(rec, default=str) + "\n"
+        with self._lock:
+            if task_id in self.done:
+                return self.done[task_id]
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
+            self.done[task_id] = rec
+        return rec
+
+
+def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Records of a results file, skipping a torn or corrupt line (first record per task wins)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / RESULTS
+    if not p.exists():
+        return
+    seen = set()
+    with open(p, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(rec, dict) and "task_id" in rec and rec["task_id"] not in seen:
+                seen.add(rec["task_id"])
+                yield rec
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    return json.loads((Path(run_dir) / MANIFEST).read_text())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
