@@ -1,0 +1,1 @@
+"""SWE-bench evaluation: official datasets and formats, graded with swebench's own functions."""
