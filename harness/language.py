@@ -31,3 +31,7 @@ class ImageSpec:
     files: dict[str, str] = field(default_factory=dict)  # extra build-context files: name -> text
     workdir: str = "/workspace"
     user: str | None = "gauntlet"  # non-root user created by the Dockerfile, or None
+    # Shell commands that download a project's dependencies, run with network in the project's
+    # directory before the offline evaluation (e.g. "cargo fetch"); SWE-bench's own-environment
+    # mode bakes them into the instance image.
+    prepare: tuple[str, ...] = ()

@@ -1,0 +1,53 @@
+"""The Docker image TypeScript / JavaScript code runs in: Node.js LTS with npm, git and typescript@5.
+
+The default base is the official ``node:22-bookworm-slim``.  On a bare Debian bookworm base (CI
+bootstraps one with debootstrap, without a registry) node and npm come from Debian's packages.
+typescript@5 is installed globally from the npm registry for packages that type-check without
+their own compiler (TypeScript 7 changed the compiler API that tools rely on: pin 5).
+A build-context file ``ca-certificates.crt`` (build arg ``CA_CERT_FILE``) is trusted when given.
+"""
+
+from __future__ import annotations
+
+from harness.language import ImageSpec
+
+BASE_IMAGE = "node:22-bookworm-slim"
+TYPESCRIPT = "5.9.3"
+
+DOCKERFILE = """\
+ARG BASE_IMAGE=node:22-bookworm-slim
+FROM ${BASE_IMAGE}
+ARG CA_CERT_FILE=
+ARG TYPESCRIPT_VERSION=5.9.3
+ENV DEBIAN_FRONTEND=noninteractive
+# An optional extra CA (build context file named by CA_CERT_FILE, e.g. ca-certificates.crt).
+COPY . /tmp/gauntlet-context/
+RUN if [ -n "$CA_CERT_FILE" ] && [ -f "/tmp/gauntlet-context/$CA_CERT_FILE" ]; then \\
+      mkdir -p /usr/local/share/ca-certificates && \\
+      cp "/tmp/gauntlet-context/$CA_CERT_FILE" /usr/local/share/ca-certificates/gauntlet-extra.crt; \\
+    fi; rm -rf /tmp/gauntlet-context
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends ca-certificates git \\
+ && if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \\
+      apt-get install -y --no-install-recommends nodejs npm; \\
+    fi \\
+ && update-ca-certificates \\
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \\
+    npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+RUN npm install -g "typescript@${TYPESCRIPT_VERSION}" && npm cache clean --force && tsc --version
+RUN useradd --create-home --shell /bin/sh gauntlet \\
+ && mkdir -p /workspace && chown gauntlet:gauntlet /workspace
+USER gauntlet
+WORKDIR /workspace
+"""
+
+
+def image_spec() -> ImageSpec:
+    return ImageSpec(
+        language="typescript",
+        dockerfile=DOCKERFILE,
+        base_image=BASE_IMAGE,
+        build_args={"TYPESCRIPT_VERSION": TYPESCRIPT},
+        tools={"node": "22 (LTS; Debian's nodejs on a bare bookworm base)", "npm": "bundled", "typescript": TYPESCRIPT},
+    )

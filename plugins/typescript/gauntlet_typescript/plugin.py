@@ -1,0 +1,84 @@
+"""Gauntlet hooks for TypeScript and JavaScript packages (language name "typescript")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gauntlet_typescript import build as build_step
+from gauntlet_typescript import deps, image, project, runners
+from gauntlet_typescript import lint as lint_step
+from gauntlet_typescript import mutate as mutate_step
+from harness import hookimpl
+from harness.language import LanguageInfo
+from harness.outcome import BuildResult, Diagnostic, TestReport
+
+LANGUAGE = "typescript"
+
+
+@hookimpl
+def gauntlet_language():
+    return LanguageInfo(LANGUAGE, suffixes=project.TS_SUFFIXES + project.JS_SUFFIXES,
+                        markers=("package.json", "tsconfig.json"))
+
+
+@hookimpl
+def gauntlet_detect(workspace):
+    root = Path(workspace)
+    if not (root / "package.json").is_file():
+        return None
+    if (root / "tsconfig.json").is_file():
+        return 0.9
+    if project.iter_sources(root, project.TS_SUFFIXES):
+        return 0.8
+    return 0.6  # a JavaScript-only package
+
+
+@hookimpl
+def gauntlet_image(language):
+    return image.image_spec() if language == LANGUAGE else None
+
+
+def _package(session):
+    if session.language != LANGUAGE:
+        return None
+    return project.load_package(project.session_reader(session))
+
+
+@hookimpl
+def gauntlet_build(session):
+    if session.language != LANGUAGE:
+        return None
+    pkg = _package(session)
+    if pkg is None:
+        return BuildResult(False, [Diagnostic("no package.json at the workspace root", file="package.json")])
+    return build_step.build(session, pkg)
+
+
+@hookimpl
+def gauntlet_test(session, selection):
+    if session.language != LANGUAGE:
+        return None
+    pkg = _package(session)
+    if pkg is None or pkg.manifest_error:
+        return TestReport(error=pkg.manifest_error if pkg else "no package.json at the workspace root")
+    install = deps.ensure_dependencies(session, pkg)
+    if not install.ok:
+        return TestReport(error="dependencies did not install: " + "; ".join(d.message for d in install.diagnostics))
+    return runners.run_tests(session, pkg, selection)
+
+
+@hookimpl
+def gauntlet_lint(session):
+    if session.language != LANGUAGE:
+        return None
+    pkg = _package(session)
+    if pkg is None or pkg.manifest_error:
+        return None
+    return lint_step.lint(session, pkg)
+
+
+@hookimpl
+def gauntlet_mutate(workspace, options):
+    if options.language != LANGUAGE:
+        return None
+    return mutate_step.mutate(Path(workspace), options)
