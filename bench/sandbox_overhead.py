@@ -48,8 +48,8 @@ def main() -> None:
                 ("python3 -c pass", [sys.executable, "-c", "pass"], lambda: exec("pass")),
             ):
                 t_in = timeit(inproc, args.n)
-                t_bare = timeit(lambda: subprocess.run(argv, capture_output=True), args.n)
-                t_local = timeit(lambda: session.exec(argv), args.n)
+                t_bare = timeit(lambda argv=argv: subprocess.run(argv, capture_output=True), args.n)
+                t_local = timeit(lambda argv=argv: session.exec(argv), args.n)
                 print(
                     f"{label:22} {t_in * 1e3:9.4f}ms {t_bare * 1e3:7.2f}ms {t_local * 1e3:7.2f}ms "
                     f"{t_local / t_bare:10.2f}x {t_local / max(t_in, 1e-9):13.0f}x"

@@ -118,7 +118,8 @@ def render(outcome: Outcome, reward) -> None:
     if outcome.infra_error:
         console.print(f"[red]infrastructure error:[/red] {outcome.infra_error}")
     if outcome.patch_applied is not None:
-        console.print("patch: " + ("[green]applied[/green]" if outcome.patch_applied else f"[red]not applied[/red] — {outcome.patch_error}"))
+        state = "[green]applied[/green]" if outcome.patch_applied else f"[red]not applied[/red] — {outcome.patch_error}"
+        console.print(f"patch: {state}")
     if outcome.build is not None:
         console.print("build: " + ("[green]ok[/green]" if outcome.build.ok else "[red]failed[/red]"))
         for d in outcome.build.diagnostics[:20]:
@@ -140,7 +141,8 @@ def render(outcome: Outcome, reward) -> None:
         if lint.error:
             console.print(f"lint: [yellow]not run[/yellow] — {lint.error}")
         else:
-            console.print(f"lint ({lint.tool}): " + ("[green]clean[/green]" if lint.clean else f"[yellow]{len(lint.diagnostics)} finding(s)[/yellow]"))
+            state = "[green]clean[/green]" if lint.clean else f"[yellow]{len(lint.diagnostics)} finding(s)[/yellow]"
+            console.print(f"lint ({lint.tool}): {state}")
             for d in lint.diagnostics[:20]:
                 console.print(f"  {d}", highlight=False)
     value = "none (infrastructure error)" if reward.value is None else f"{reward.value:+.2f}"

@@ -79,5 +79,8 @@ def test_guard_flags_test_edits(paths, flagged):
 
 
 def test_guard_flags_test_settings_inside_pyproject():
-    patch = "diff --git a/pyproject.toml b/pyproject.toml\n--- a/pyproject.toml\n+++ b/pyproject.toml\n@@ -1 +1,2 @@\n [tool.x]\n+[tool.pytest.ini_options]\n"
+    patch = (
+        "diff --git a/pyproject.toml b/pyproject.toml\n--- a/pyproject.toml\n+++ b/pyproject.toml\n"
+        "@@ -1 +1,2 @@\n [tool.x]\n+[tool.pytest.ini_options]\n"
+    )
     assert find_test_edits(patch) == ["pyproject.toml"]

@@ -7,8 +7,9 @@ Loading goes through swebench's ``load_swebench_dataset`` (hub names through ``d
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 # swebench's parser modules are named after languages; these map them onto Gauntlet plugins.
 _PARSER_MODULE_LANGUAGE = {"python": "python", "rust": "rust", "go": "go", "javascript": "typescript"}

@@ -23,7 +23,7 @@ _TEST_CONFIG = {
     "vitest.config.js", "vitest.config.mts", "vite.config.ts", "vite.config.js", "karma.conf.js",
     ".mocharc.js", ".mocharc.json", "babel.config.js", ".cargo/config.toml", "build.rs",
 }
-_CONFIG_KEYS = re.compile(r"^\+.*(\[tool\.pytest|addopts|testpaths|\"test\"\s*:|\"jest\"\s*:|\[\[test\]\]|harness\s*=)", re.M)
+_CONFIG_KEYS = re.compile(r"^\+.*(\[tool\.pytest|addopts|testpaths|\"test\"\s*:|\"jest\"\s*:|\[\[test\]\]|harness\s*=)", re.MULTILINE)
 
 
 def find_test_edits(patch: str) -> list[str]:
@@ -39,8 +39,8 @@ def find_test_edits(patch: str) -> list[str]:
         ):
             flagged.add(name)
     # Test settings inside general config files (pyproject.toml, package.json, Cargo.toml).
-    for block in re.split(r"^diff --git ", patch, flags=re.M):
-        m = re.search(r"^\+\+\+ (?:b/)?(\S+)", block, re.M)
+    for block in re.split(r"^diff --git ", patch, flags=re.MULTILINE):
+        m = re.search(r"^\+\+\+ (?:b/)?(\S+)", block, re.MULTILINE)
         if m and PurePosixPath(m.group(1)).name in ("pyproject.toml", "package.json", "Cargo.toml") and _CONFIG_KEYS.search(block):
             flagged.add(m.group(1))
     return sorted(flagged)

@@ -1,0 +1,131 @@
+"""Where an instance runs: the official image, or an environment Gauntlet builds itself.
+
+- ``OfficialEnvironment``: the row's ``image`` (the official instance image, with the repository at
+  ``/testbed`` and its dependencies installed) run through our Docker backend.  A missing image is
+  pulled when a registry answers, else a clear infrastructure error.
+- ``OwnEnvironment``: for air-gapped users and the plugin languages.  The repository at the base
+  commit comes from a local cache of clones (``--repos``); under Docker an instance image is built
+  on the language plugin's image (repository at ``/testbed``, dependencies fetched at build time by
+  the plugin's ``ImageSpec.prepare`` commands, with network, then evaluation without network);
+  under the local backend the same commands run in a networked session first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness.benchmarks.swebench.dataset import language_of
+from harness.benchmarks.swebench.instance import InfraError
+from harness.benchmarks.swebench.repos import checkout, ensure_repo
+from harness.sandbox import Limits, get_backend
+
+
+class Environment:
+    mode = ""
+    backend_name = ""
+
+    def __init__(self, limits: Limits | None = None):
+        self.limits = limits or Limits(timeout=1800, memory_mb=8192, processes=4096)
+
+    def language_of(self, instance: dict) -> str | None:
+        return language_of(instance)
+
+    @contextlib.contextmanager
+    def open(self, instance: dict) -> Iterator[tuple[object, str]]:  # (session, testbed path)
+        raise NotImplementedError
+        yield
+
+
+class OfficialEnvironment(Environment):
+    mode = "official"
+    backend_name = "docker"
+
+    def __init__(self, limits: Limits | None = None, pull: bool = True):
+        super().__init__(limits)
+        self.backend = get_backend("docker")
+        self.pull = pull
+
+    @contextlib.contextmanager
+    def open(self, instance: dict):
+        from harness.sandbox import images
+
+        name = instance.get("image")
+        if not name:
+            raise InfraError(f"{instance['instance_id']}: the dataset row has no 'image' (not a swebench 5 dataset?)")
+        images.ensure_present(name, pull=self.pull)
+        with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as empty:
+            session = self.backend.open(empty, image=name, limits=self.limits, network=False)
+            try:
+                yield session, "/testbed"
+            finally:
+                session.close()
+
+
+class OwnEnvironment(Environment):
+    mode = "own"
+
+    def __init__(self, backend: str, repos: Path, pm, clone: bool = False, limits: Limits | None = None):
+        super().__init__(limits)
+        self.backend_name = backend
+        self.backend = get_backend(backend)
+        self.repos = Path(repos)
+        self.clone = clone
+        self.pm = pm
+
+    def _spec(self, instance: dict):
+        language = self.language_of(instance)
+        spec = self.pm.hook.gauntlet_image(language=language) if language else None
+        if spec is None:
+            raise InfraError(
+                f"{instance['instance_id']}: no installed plugin for language {language!r}; "
+                "own-environment mode needs the language's plugin (pip install gauntlet-<language>)"
+            )
+        return spec
+
+    @contextlib.contextmanager
+    def open(self, instance: dict):
+        spec = self._spec(instance)
+        source = ensure_repo(self.repos, instance["repo"], self.clone)
+        with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as tmp:
+            tree = checkout(source, instance["base_commit"], Path(tmp) / "testbed")
+            if self.backend_name == "docker":
+                image = self._instance_image(instance, spec, tree)
+                empty = Path(tmp) / "empty"
+                empty.mkdir()
+                session = self.backend.open(empty, image=image, limits=self.limits, network=False)
+                testbed = "/testbed"
+            else:
+                session = self._prepared_local_session(tree, spec)
+                testbed = session.workdir
+            try:
+                yield session, testbed
+            finally:
+                session.close()
+
+    def _instance_image(self, instance: dict, spec, tree: Path) -> str:
+        """FROM the language image: the repository at /testbed, dependencies fetched, root user."""
+        from harness.sandbox import images
+
+        base = images.build(spec)
+        prepare = "".join(f"RUN {cmd}\n" for cmd in spec.prepare)
+        dockerfile = f"FROM {base}\nUSER root\nCOPY testbed /testbed\nWORKDIR /testbed\n{prepare}"
+        key = hashlib.sha256(f"{dockerfile}{instance['repo']}{instance['base_commit']}".encode()).hexdigest()[:12]
+        tag = f"gauntlet-swe/{instance['instance_id'].lower()}:{key}"
+        return images.build_context(tag, dockerfile, {"testbed": tree})
+
+    def _prepared_local_session(self, tree: Path, spec):
+        if not spec.prepare:
+            return self.backend.open(tree, limits=self.limits, network=False)
+        prep = self.backend.open(tree, limits=self.limits, network=True)
+        try:
+            for cmd in spec.prepare:
+                r = prep.exec(["bash", "-c", cmd], timeout=self.limits.timeout)
+                if r.exit_code != 0:
+                    raise InfraError(f"dependency step {cmd!r} failed: {(r.stdout + r.stderr)[-800:]}")
+            return self.backend.open(prep.workdir, limits=self.limits, network=False)
+        finally:
+            prep.close()
