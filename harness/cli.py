@@ -153,3 +153,12 @@ def render(outcome: Outcome, reward) -> None:
 
 def main() -> None:
     app()
+
+
+def _register_subcommands() -> None:
+    from harness import cli_swebench
+
+    cli_swebench.register(app)
+
+
+_register_subcommands()

@@ -1,0 +1,124 @@
+"""``gauntlet swebench``: evaluate predictions on SWE-bench, in the official format."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+EPILOG = """
+Examples:
+
+  gauntlet swebench --dataset SWE-bench/SWE-bench_Lite --predictions preds.jsonl --workers 8
+
+  gauntlet swebench --dataset ../shared/data/swebench/multilingual-test.parquet --gold -i sharkdp__bat-1892 --mode own --repos ~/repos
+
+Exit codes: 0 all evaluated instances resolved, 1 some not resolved, 2 usage error, 3 infrastructure errors.
+"""
+
+
+def swebench(
+    dataset: str = typer.Option(..., "--dataset", "-d", help="Hub dataset name, or a .parquet/.json/.jsonl file or folder."),
+    split: str = typer.Option("test", help="Dataset split (hub datasets)."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", "-p", help="Predictions file (.json or .jsonl)."),
+    gold: bool = typer.Option(False, "--gold", help="Use the dataset's own patches (validation: should resolve)."),
+    empty: bool = typer.Option(False, "--empty", help="Use empty patches (validation: should not resolve)."),
+    instance_ids: Optional[list[str]] = typer.Option(None, "--instance-id", "-i", help="Only this instance (repeatable)."),
+    repo: Optional[list[str]] = typer.Option(None, "--repo", help="Only instances of this repository owner/name (repeatable)."),
+    language: Optional[list[str]] = typer.Option(None, "--language", "-l", help="Only instances of this language (repeatable)."),
+    mode: str = typer.Option("official", help="official: the rows' images; own: build from the plugin image + --repos."),
+    backend: str = typer.Option("docker", "--backend", "-b", help="Sandbox backend (own mode may use local)."),
+    repos: Optional[Path] = typer.Option(None, "--repos", help="Folder of git clones (own mode): DIR/owner__name."),
+    clone: bool = typer.Option(False, help="Clone missing repositories (own mode; needs network)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Instances evaluated in parallel."),
+    timeout: float = typer.Option(1800, help="Seconds allowed for one instance's eval script."),
+    run_id: Optional[str] = typer.Option(None, "--run-id", help="Name of the run (default: derived from the predictions)."),
+    output: Path = typer.Option(Path("logs/run_evaluation"), "--output", "-o", help="Root folder of run directories."),
+    reject_test_edits: bool = typer.Option(False, help="Fail predictions that edit tests or test configuration."),
+    rerun: bool = typer.Option(False, help="Evaluate again instances that already have a result."),
+) -> None:
+    """Evaluate a predictions file against SWE-bench Lite, Verified or Multilingual.
+
+    Writes the official per-instance files (report.json, test_output.txt ...) and summary under
+    OUTPUT/RUN_ID/, plus a manifest and results.jsonl; a rerun skips finished instances.
+    """
+    from harness.benchmarks.swebench.dataset import DatasetError, load_instances, select
+    from harness.benchmarks.swebench.environments import OfficialEnvironment, OwnEnvironment
+    from harness.benchmarks.swebench.predictions import empty_predictions, gold_predictions, load_predictions
+    from harness.benchmarks.swebench.run import RunOptions, run
+    from harness.cli import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console, fail_usage
+    from harness.plugins import get_plugin_manager
+    from harness.sandbox import SandboxError
+
+    if sum(bool(x) for x in (predictions, gold, empty)) != 1:
+        fail_usage("give exactly one of --predictions FILE, --gold or --empty")
+    if mode not in ("official", "own"):
+        fail_usage("--mode must be 'official' or 'own'")
+    if mode == "own" and repos is None:
+        fail_usage("--mode own needs --repos DIR (a folder of git clones named owner__name)")
+    if mode == "official" and backend != "docker":
+        fail_usage("official images run only under --backend docker")
+    try:
+        instances = select(load_instances(dataset, split), ids=instance_ids, repos=repo, languages=language)
+        if gold:
+            preds = gold_predictions(instances)
+        elif empty:
+            preds = empty_predictions(instances)
+        else:
+            preds = {k: v for k, v in load_predictions(predictions).items() if k in {i["instance_id"] for i in instances}}
+    except DatasetError as e:
+        fail_usage(str(e))
+    if not instances:
+        fail_usage("no instance matches the selection")
+    label = "gold" if gold else "empty" if empty else predictions.stem
+    rid = run_id or f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        env = (
+            OfficialEnvironment()
+            if mode == "official"
+            else OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone)
+        )
+    except SandboxError as e:
+        console.print(f"[red]infrastructure error:[/red] {e}")
+        raise typer.Exit(EXIT_INFRA) from e
+    options = RunOptions(
+        run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
+        rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend},
+    )
+    counts = {"resolved": 0, "unresolved": 0, "error": 0}
+    todo = [i for i in instances if i["instance_id"] in preds]
+    with Progress(
+        TextColumn("[bold]swebench"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("[green]{task.fields[resolved]} resolved[/] [red]{task.fields[unresolved]} failed[/] "
+                   "[yellow]{task.fields[error]} errors[/]"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+    ) as progress:
+        task = progress.add_task("eval", total=len(todo), **counts)
+
+        def on_result(iid: str, rec: dict) -> None:
+            key = "resolved" if rec["resolved"] else "error" if rec["status"] == "error" else "unresolved"
+            counts[key] += 1
+            progress.update(task, advance=1, **counts)
+
+        summary = run(instances, preds, env, options, on_result=on_result)
+    run_dir = output / rid
+    console.print(
+        f"resolved {summary['resolved_instances']}/{summary['submitted_instances']} submitted "
+        f"({summary['unresolved_instances']} unresolved, {summary['error_instances']} errors, "
+        f"{summary['empty_patch_instances']} empty patches) — {run_dir}"
+    )
+    from harness.results import read_records
+
+    flagged = [r["task_id"] for r in read_records(run_dir) if r.get("test_edits")]
+    if flagged:
+        console.print(f"[yellow]{len(flagged)} prediction(s) edit tests or test configuration:[/] {', '.join(flagged[:10])}")
+    if summary["error_instances"]:
+        raise typer.Exit(EXIT_INFRA)
+    raise typer.Exit(EXIT_OK if summary["resolved_instances"] == len(todo) else EXIT_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("swebench", epilog=EPILOG)(swebench)
