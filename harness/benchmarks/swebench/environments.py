@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harness.benchmarks.swebench.dataset import language_of
-from harness.benchmarks.swebench.instance import InfraError
+from harness.benchmarks.swebench.instance import GAUNTLET_PARSER, InfraError
 from harness.benchmarks.swebench.repos import checkout, ensure_repo
 from harness.sandbox import Limits, get_backend
 
@@ -27,6 +27,7 @@ from harness.sandbox import Limits, get_backend
 class Environment:
     mode = ""
     backend_name = ""
+    pm = None  # the plugin manager, for plugin-run ("gauntlet") instances
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits(timeout=1800, memory_mb=8192, processes=4096)
@@ -92,7 +93,13 @@ class OwnEnvironment(Environment):
         source = ensure_repo(self.repos, instance["repo"], self.clone)
         with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as tmp:
             tree = checkout(source, instance["base_commit"], Path(tmp) / "testbed")
-            if self.backend_name == "docker":
+            if instance.get("log_parser") == GAUNTLET_PARSER:
+                # Plugin-run instances: the project is the session's workspace, run by its plugin.
+                image = spec if self.backend_name == "docker" else None
+                session = self.backend.open(tree, image=image, limits=self.limits, network=False)
+                session.language = self.language_of(instance)
+                testbed = session.workdir
+            elif self.backend_name == "docker":
                 image = self._instance_image(instance, spec, tree)
                 empty = Path(tmp) / "empty"
                 empty.mkdir()

@@ -134,3 +134,75 @@ def run_instance(
 
 def _sh(session, command: str, timeout: float):
     return session.exec(["bash", "-c", command], timeout=timeout)
+
+
+GAUNTLET_PARSER = "gauntlet"
+_SWE_STATUS = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR", "skipped": "SKIPPED"}
+
+
+def run_native_instance(
+    session,
+    instance: dict[str, Any],
+    prediction: dict[str, Any],
+    log_dir: Path,
+    pm,
+    reject_test_edits: bool = False,
+) -> InstanceResult:
+    """Instances with ``log_parser == "gauntlet"`` (generated tasks): the language plugin builds and
+    runs the FAIL_TO_PASS + PASS_TO_PASS tests, and swebench's own ``get_eval_tests_report`` and
+    ``get_resolution_status`` grade its per-test statuses.  ``session.language`` must be set.
+    """
+    from swebench.harness.constants import EvalType, ResolvedStatus
+    from swebench.harness.grading import get_eval_tests_report, get_resolution_status
+
+    start = time.monotonic()
+    iid = instance["instance_id"]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    patch = prediction.get("model_patch") or ""
+    result = InstanceResult(iid, "unresolved", test_edits=find_test_edits(patch) if patch else [])
+    entry = {"patch_is_None": False, "patch_exists": bool(patch), "patch_successfully_applied": False,
+             "resolved": False, "infra_failure": False}
+    (log_dir / "patch.diff").write_text(patch, encoding="utf-8")
+    with open(log_dir / "run_instance.log", "w", encoding="utf-8") as log:
+        if result.test_edits:
+            log.write(f"prediction edits tests or test configuration: {result.test_edits}\n")
+            if reject_test_edits:
+                result.status = "rejected"
+                return result
+        for label, diff in (("test_patch", instance.get("test_patch") or ""), ("model_patch", patch)):
+            if diff:
+                applied = session.apply_patch(diff)
+                log.write(f"{label}: {'applied' if applied.applied else applied.message}\n")
+                if not applied.applied:
+                    result.status = "patch_failed"
+                    result.report = {iid: entry}
+                    (log_dir / "report.json").write_text(json.dumps(result.report, indent=4))
+                    return result
+        entry["patch_successfully_applied"] = True
+        t0 = time.monotonic()
+        build = pm.hook.gauntlet_build(session=session)
+        status_map: dict[str, str] = {}
+        output = build.log if build is not None else ""
+        if build is None or build.ok:
+            selection = list(instance["FAIL_TO_PASS"]) + list(instance["PASS_TO_PASS"])
+            tests = pm.hook.gauntlet_test(session=session, selection=selection)
+            if tests is None:
+                raise InfraError(f"no plugin ran the tests of {iid} (language {session.language!r})")
+            status_map = {tid: _SWE_STATUS[r.status.value] for tid, r in tests.tests.items()}
+            output += tests.log
+            if tests.error:
+                log.write(f"test runner: {tests.error}\n")
+        else:
+            log.write("build failed:\n" + "\n".join(str(d) for d in build.errors[:20]) + "\n")
+        result.eval_seconds = time.monotonic() - t0
+        (log_dir / "test_output.txt").write_text(output + "\n" + json.dumps(status_map, indent=1), encoding="utf-8")
+        gold = {"FAIL_TO_PASS": list(instance["FAIL_TO_PASS"]), "PASS_TO_PASS": list(instance["PASS_TO_PASS"])}
+        report = get_eval_tests_report(status_map, gold, eval_type=EvalType(instance.get("eval_type") or "pass_and_fail"))
+        entry["resolved"] = get_resolution_status(report) == ResolvedStatus.FULL.value
+        entry["tests_status"] = report
+        result.report = {iid: entry}
+        (log_dir / "report.json").write_text(json.dumps(result.report, indent=4))
+        result.status = "resolved" if entry["resolved"] else "unresolved"
+        result.total_seconds = time.monotonic() - start
+        log.write(f"status: {result.status} ({result.total_seconds:.1f}s)\n")
+    return result

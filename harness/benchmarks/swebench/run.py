@@ -19,9 +19,11 @@ from typing import Any
 
 from harness.benchmarks.swebench.environments import Environment
 from harness.benchmarks.swebench.instance import (
+    GAUNTLET_PARSER,
     InfraError,
     InstanceResult,
     run_instance,
+    run_native_instance,
 )
 from harness.benchmarks.swebench.summary import summarize, write_summary
 from harness.results import Manifest, RunWriter, fingerprint
@@ -86,7 +88,10 @@ def run(
                 raise KeyboardInterrupt
             try:
                 with env.open(instance) as (session, testbed):
-                    res = run_instance(session, testbed, instance, pred, log_dir, options.timeout, options.reject_test_edits)
+                    if instance.get("log_parser") == GAUNTLET_PARSER:
+                        res = run_native_instance(session, instance, pred, log_dir, env.pm, options.reject_test_edits)
+                    else:
+                        res = run_instance(session, testbed, instance, pred, log_dir, options.timeout, options.reject_test_edits)
                 break
             except (InfraError, SandboxError, OSError) as e:
                 last_error = f"{type(e).__name__}: {e}"
