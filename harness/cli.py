@@ -156,9 +156,10 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
-    from harness import cli_swebench
+    from harness import cli_swebench, cli_tasks
 
     cli_swebench.register(app)
+    cli_tasks.register(app)
 
 
 _register_subcommands()

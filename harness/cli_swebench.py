@@ -29,10 +29,17 @@ def swebench(
     instance_ids: Optional[list[str]] = typer.Option(None, "--instance-id", "-i", help="Only this instance (repeatable)."),
     repo: Optional[list[str]] = typer.Option(None, "--repo", help="Only instances of this repository owner/name (repeatable)."),
     language: Optional[list[str]] = typer.Option(None, "--language", "-l", help="Only instances of this language (repeatable)."),
-    mode: str = typer.Option("official", help="official: the rows' images; own: build from the plugin image + --repos."),
-    backend: str = typer.Option("docker", "--backend", "-b", help="Sandbox backend (own mode may use local)."),
-    repos: Optional[Path] = typer.Option(None, "--repos", help="Folder of git clones (own mode): DIR/owner__name."),
+    mode: str = typer.Option(
+        "auto", help="official: the rows' images; own: the plugin's image + --repos; auto: own for generated tasks, else official."
+    ),
+    backend: str = typer.Option("auto", "--backend", "-b", help="Sandbox backend; auto: docker, or local for generated tasks."),
+    repos: Optional[Path] = typer.Option(
+        None, "--repos", help="Folder of git clones (own mode): DIR/owner__name; generated tasks name their own store."
+    ),
     clone: bool = typer.Option(False, help="Clone missing repositories (own mode; needs network)."),
+    fetch_deps: bool = typer.Option(
+        False, help="Own mode: a setup step with network downloads dependencies; the evaluation stays offline."
+    ),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Instances evaluated in parallel."),
     timeout: float = typer.Option(1800, help="Seconds allowed for one instance's eval script."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Name of the run (default: derived from the predictions)."),
@@ -55,12 +62,8 @@ def swebench(
 
     if sum(bool(x) for x in (predictions, gold, empty)) != 1:
         fail_usage("give exactly one of --predictions FILE, --gold or --empty")
-    if mode not in ("official", "own"):
-        fail_usage("--mode must be 'official' or 'own'")
-    if mode == "own" and repos is None:
-        fail_usage("--mode own needs --repos DIR (a folder of git clones named owner__name)")
-    if mode == "official" and backend != "docker":
-        fail_usage("official images run only under --backend docker")
+    if mode not in ("official", "own", "auto"):
+        fail_usage("--mode must be 'official', 'own' or 'auto'")
     try:
         instances = select(load_instances(dataset, split), ids=instance_ids, repos=repo, languages=language)
         if gold:
@@ -73,13 +76,25 @@ def swebench(
         fail_usage(str(e))
     if not instances:
         fail_usage("no instance matches the selection")
+    generated = all(i.get("log_parser") == "gauntlet" for i in instances)
+    if mode == "auto":
+        mode = "own" if generated else "official"
+    if backend == "auto":
+        backend = "local" if generated else "docker"
+    if mode == "own" and repos is None:
+        stores = {i.get("repos_dir") for i in instances}
+        if len(stores) != 1 or None in stores:
+            fail_usage("--mode own needs --repos DIR (a folder of git clones named owner__name)")
+        repos = Path(stores.pop())
+    if mode == "official" and backend != "docker":
+        fail_usage("official images run only under --backend docker")
     label = "gold" if gold else "empty" if empty else predictions.stem
     rid = run_id or f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
         env = (
             OfficialEnvironment()
             if mode == "official"
-            else OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone)
+            else OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone, fetch_deps=fetch_deps)
         )
     except SandboxError as e:
         console.print(f"[red]infrastructure error:[/red] {e}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -33,7 +34,9 @@ class Mutation:
 
     @property
     def id(self) -> str:
-        return f"{self.file}:{self.line}:{self.start}:{self.operator}"
+        """Unique per candidate: two operators may rewrite the same span in different ways."""
+        digest = hashlib.sha1(f"{self.end}:{self.replacement}".encode()).hexdigest()[:8]
+        return f"{self.file}:{self.line}:{self.start}:{self.operator}:{digest}"
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

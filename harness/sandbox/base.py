@@ -111,9 +111,17 @@ class Session(Protocol):
 
 
 class Backend(Protocol):
+    """``open(workspace, image=None, limits=None, network=False, cache_key=None)``: a new session.
+
+    ``image`` is an ``ImageSpec`` (built and cached by the backend) or an image name, where the
+    backend runs images; ``cache_key`` names the persistent caches of ``cache_dir`` (default: one
+    per workspace path) so that callers can share them, or keep them apart per worker.
+    """
+
     name: str
 
-    def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False) -> Session: ...
+    def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False,
+             cache_key: str | None = None) -> Session: ...
 
 
 def cache_root() -> Path:

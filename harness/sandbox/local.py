@@ -88,19 +88,21 @@ def _host_toolchain_env() -> dict[str, str]:
 class LocalBackend:
     name = "local"
 
-    def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False) -> "LocalSession":
-        return LocalSession(Path(workspace), limits or Limits(), network)
+    def open(
+        self, workspace, *, image=None, limits: Limits | None = None, network: bool = False, cache_key: str | None = None
+    ) -> "LocalSession":
+        return LocalSession(Path(workspace), limits or Limits(), network, cache_key)
 
 
 class LocalSession:
     backend = "local"
 
-    def __init__(self, workspace: Path, limits: Limits, network: bool):
+    def __init__(self, workspace: Path, limits: Limits, network: bool, cache_key: str | None = None):
         if not workspace.is_dir():
             raise SandboxError(f"workspace is not a directory: {workspace}")
         self.language: str | None = None
         self.limits = limits
-        self._cache_key = workspace_key(workspace)
+        self._cache_key = cache_key or workspace_key(workspace)
         self.network = network
         self._root = Path(tempfile.mkdtemp(prefix="gauntlet-local-"))
         self._closed = False

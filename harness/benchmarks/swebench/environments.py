@@ -69,8 +69,10 @@ class OfficialEnvironment(Environment):
 class OwnEnvironment(Environment):
     mode = "own"
 
-    def __init__(self, backend: str, repos: Path, pm, clone: bool = False, limits: Limits | None = None):
+    def __init__(self, backend: str, repos: Path, pm, clone: bool = False, limits: Limits | None = None,
+                 fetch_deps: bool = False):
         super().__init__(limits)
+        self.fetch_deps = fetch_deps
         self.backend_name = backend
         self.backend = get_backend(backend)
         self.repos = Path(repos)
@@ -94,10 +96,7 @@ class OwnEnvironment(Environment):
         with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as tmp:
             tree = checkout(source, instance["base_commit"], Path(tmp) / "testbed")
             if instance.get("log_parser") == GAUNTLET_PARSER:
-                # Plugin-run instances: the project is the session's workspace, run by its plugin.
-                image = spec if self.backend_name == "docker" else None
-                session = self.backend.open(tree, image=image, limits=self.limits, network=False)
-                session.language = self.language_of(instance)
+                session = self._plugin_session(instance, spec, tree)
                 testbed = session.workdir
             elif self.backend_name == "docker":
                 image = self._instance_image(instance, spec, tree)
@@ -112,6 +111,26 @@ class OwnEnvironment(Environment):
                 yield session, testbed
             finally:
                 session.close()
+
+    def _plugin_session(self, instance: dict, spec, tree: Path):
+        """Plugin-run instances: the project is the session's workspace, built and tested by its plugin.
+
+        With ``fetch_deps``, a first session with network builds the unpatched tree to fill the
+        per-repository dependency caches; the evaluation session itself has no network.
+        """
+        image = spec if self.backend_name == "docker" else None
+        key = "swe-" + instance["repo"].replace("/", "__")
+        language = self.language_of(instance)
+        if self.fetch_deps:
+            prep = self.backend.open(tree, image=image, limits=self.limits, network=True, cache_key=key)
+            try:
+                prep.language = language
+                self.pm.hook.gauntlet_build(session=prep)
+            finally:
+                prep.close()
+        session = self.backend.open(tree, image=image, limits=self.limits, network=False, cache_key=key)
+        session.language = language
+        return session
 
     def _instance_image(self, instance: dict, spec, tree: Path) -> str:
         """FROM the language image: the repository at /testbed, dependencies fetched, root user."""

@@ -1,0 +1,281 @@
+"""Generate SWE-format tasks from injected bugs (the roadmap's Phase 1 data).
+
+Pipeline: snapshot the clean repository into a task store -> baseline (build, then the suite twice:
+tests that pass both times are the stable ones, the others are flaky and excluded) -> candidate
+bugs from the language plugin's ``gauntlet_mutate`` (deduplicated by normalised diff) -> each
+candidate applied, built and tested in a sandbox session that its worker keeps warm (the mutated
+file is restored after each candidate, so builds stay incremental) -> kept when it builds and at
+least one stable test now fails.  Kept bugs become commits in the store and SWE-bench instances
+whose ``patch`` is the fix; every candidate's verdict is recorded as it finishes, so a rerun
+continues where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from harness.mutation import MutateOptions, Mutation
+from harness.outcome import Status
+from harness.results import Manifest, RunWriter, fingerprint
+from harness.sandbox import Limits, get_backend
+from harness.tasks.store import TaskStore
+
+GAUNTLET_PARSER = "gauntlet"
+
+
+class GenerateError(RuntimeError):
+    """The repository cannot be used (does not build, no passing tests, no plugin)."""
+
+
+@dataclass
+class GenerateOptions:
+    language: str
+    repo_name: str
+    output: Path
+    store: Path
+    backend: str = "local"
+    max_tasks: int = 200
+    max_candidates: int | None = None
+    workers: int = 2
+    seed: int = 0
+    timeout: float = 600.0
+    operators: tuple[str, ...] | None = None
+    network: bool = False  # let sessions download dependencies (npm, cargo, go modules)
+
+
+@dataclass
+class Baseline:
+    stable: list[str]
+    flaky: list[str]
+    failing: list[str]
+    seconds: float
+
+
+@dataclass
+class GenerateReport:
+    candidates: int = 0
+    validated: int = 0
+    not_applied: int = 0
+    build_failed: int = 0
+    survived: int = 0
+    caught: int = 0
+    kept: int = 0
+    seconds: float = 0.0
+    baseline: Baseline | None = None
+    by_verdict: dict[str, int] = field(default_factory=dict)
+
+
+def normalised_diff(diff: str) -> str:
+    """A diff without headers, hunk positions or whitespace: equal for the same (buggy, fixed) change."""
+    lines = [ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    return "\n".join(re.sub(r"\s+", "", ln) for ln in lines)
+
+
+def baseline(session, pm, runs: int = 2) -> Baseline:
+    start = time.monotonic()
+    build = pm.hook.gauntlet_build(session=session)
+    if build is not None and not build.ok:
+        raise GenerateError("the clean repository does not build: " + "; ".join(str(d) for d in build.errors[:5]))
+    reports = [pm.hook.gauntlet_test(session=session, selection=None) for _ in range(runs)]
+    if any(r is None for r in reports):
+        raise GenerateError(f"no plugin runs the tests of language {session.language!r}")
+    ids = set().union(*(r.tests for r in reports))
+    stable = sorted(t for t in ids if all(t in r.tests and r.tests[t].status == Status.PASSED for r in reports))
+    statuses = {t: {r.tests[t].status if t in r.tests else None for r in reports} for t in ids}
+    flaky = sorted(t for t, s in statuses.items() if len(s) > 1)
+    failing = sorted(t for t in ids if t not in stable and t not in flaky)
+    if not stable:
+        why = reports[0].error or "no test passes on the clean repository"
+        raise GenerateError(f"cannot generate tasks: {why}")
+    return Baseline(stable, flaky, failing, time.monotonic() - start)
+
+
+def validate(session, pm, mutation: Mutation, stable: list[str]) -> dict[str, Any]:
+    """Apply one candidate, build, test; always restore the file.  Returns the verdict record."""
+    original = session.read_file(mutation.file)
+    verdict: dict[str, Any] = {"operator": mutation.operator, "file": mutation.file, "line": mutation.line}
+    start = time.monotonic()
+    try:
+        applied = session.apply_patch(mutation.diff)
+        if not applied.applied:
+            return {**verdict, "verdict": "not_applied", "why": applied.message}
+        buggy = session.read_file(mutation.file).decode("utf-8", "replace")
+        build = pm.hook.gauntlet_build(session=session)
+        if build is not None and not build.ok:
+            return {**verdict, "verdict": "build_failed", "why": "; ".join(str(d) for d in build.errors[:3])}
+        report = pm.hook.gauntlet_test(session=session, selection=None)
+        status = {t: r.status for t, r in report.tests.items()}
+        f2p = [t for t in stable if status.get(t) in (Status.FAILED, Status.ERROR) or (t not in status and report.timed_out)]
+        p2p = [t for t in stable if status.get(t) == Status.PASSED]
+        if not f2p:
+            return {**verdict, "verdict": "survived"}
+        # Messages name the sandbox's paths; keep them relative to the project.
+        messages = {t: (report.tests[t].message or "").replace(session.workdir + "/", "")[:400] for t in f2p if t in report.tests}
+        return {**verdict, "verdict": "caught", "FAIL_TO_PASS": f2p, "PASS_TO_PASS": p2p, "messages": messages,
+                "timed_out": report.timed_out, "log_tail": report.log[-3000:].replace(session.workdir + "/", ""), "buggy": buggy}
+    finally:
+        session.write_file(mutation.file, original)
+        verdict["seconds"] = round(time.monotonic() - start, 3)
+
+
+def problem_statement(repo: str, f2p: list[str], messages: dict[str, str]) -> str:
+    """Written from the failing tests' names and messages only — never from the diff."""
+    lines = [f"Some tests of {repo} fail after a recent change; they passed before.", "", "Failing tests:"]
+    for t in f2p[:20]:
+        msg = " ".join((messages.get(t) or "").split())[:300]
+        lines.append(f"- {t}" + (f": {msg}" if msg else ""))
+    if len(f2p) > 20:
+        lines.append(f"- ... and {len(f2p) - 20} more")
+    lines += ["", "Find the bug in the source code and fix it so that these tests pass again, without changing the tests."]
+    return "\n".join(lines)
+
+
+def generate(
+    source: Path,
+    opts: GenerateOptions,
+    pm,
+    on_progress: Callable[[GenerateReport], None] | None = None,
+) -> GenerateReport:
+    start = time.monotonic()
+    store = TaskStore(opts.store, opts.repo_name)
+    clean_commit, tree = store.snapshot(source)
+    spec = pm.hook.gauntlet_image(language=opts.language) if opts.backend == "docker" else None
+    backend = get_backend(opts.backend)
+    limits = Limits(timeout=opts.timeout)
+    key = f"tasks-{opts.repo_name.replace('/', '__')}"
+
+    def open_session(worker: int):
+        s = backend.open(tree, image=spec, limits=limits, network=opts.network, cache_key=f"{key}-w{worker}")
+        s.language = opts.language
+        return s
+
+    report = GenerateReport()
+    first = open_session(0)
+    try:
+        report.baseline = base = baseline(first, pm)
+    except BaseException:
+        first.close()
+        raise
+    candidates = pm.hook.gauntlet_mutate(
+        workspace=tree,
+        options=MutateOptions(language=opts.language, seed=opts.seed, max_candidates=opts.max_candidates,
+                              operators=opts.operators),
+    ) or []
+    seen: set[str] = set()
+    unique: list[Mutation] = []
+    for m in candidates:
+        norm = normalised_diff(m.diff)
+        if norm and norm not in seen:
+            seen.add(norm)
+            unique.append(m)
+    report.candidates = len(unique)
+    manifest = Manifest(benchmark="tasks", backend=opts.backend, seed=opts.seed, dataset=opts.repo_name,
+                        dataset_fingerprint=fingerprint([clean_commit]),
+                        args={"language": opts.language, "max_tasks": opts.max_tasks, "workers": opts.workers,
+                              "stable_tests": len(base.stable), "flaky_tests": base.flaky})
+    writer = RunWriter(opts.output.parent / f"{opts.output.name}.run", manifest)
+    for rec in writer.done.values():
+        _count(report, rec)
+    todo: queue.Queue[Mutation] = queue.Queue()
+    for m in unique:
+        if m.id not in writer.done:
+            todo.put(m)
+    lock = threading.Lock()
+
+    def worker(n: int, session) -> None:
+        try:
+            while report.kept < opts.max_tasks:
+                try:
+                    m = todo.get_nowait()
+                except queue.Empty:
+                    return
+                rec = validate(session, pm, m, base.stable)
+                rec["diff"] = m.diff
+                with lock:
+                    if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
+                        return
+                    writer.write(m.id, rec)
+                    _count(report, rec)
+                if on_progress:
+                    on_progress(report)
+        finally:
+            session.close()
+
+    sessions = [first] + [open_session(i) for i in range(1, max(1, opts.workers))]
+    threads = [threading.Thread(target=worker, args=(i, s), daemon=True) for i, s in enumerate(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    write_tasks(writer, store, clean_commit, unique, opts)
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _count(report: GenerateReport, rec: dict) -> None:
+    v = rec["verdict"]
+    report.by_verdict[v] = report.by_verdict.get(v, 0) + 1
+    report.validated += 1
+    if v == "caught":
+        report.caught += 1
+        report.kept += 1
+    elif v == "survived":
+        report.survived += 1
+    elif v == "build_failed":
+        report.build_failed += 1
+    elif v == "not_applied":
+        report.not_applied += 1
+
+
+def write_tasks(writer: RunWriter, store: TaskStore, clean: str, order: list[Mutation], opts: GenerateOptions) -> int:
+    """Write tasks.jsonl and the debug pairs (``<output>.debug.jsonl``) from the caught candidates, in candidate order."""
+    by_id = {m.id: m for m in order}
+    caught = [(by_id[k], r) for k, r in writer.done.items() if r["verdict"] == "caught" and k in by_id]
+    caught.sort(key=lambda mr: order.index(mr[0]))
+    caught = caught[: opts.max_tasks]
+    debug_path = opts.output.with_name(opts.output.stem + ".debug.jsonl")
+    tree = store.path.parent / f".{store.path.name}.clean"
+    with open(opts.output, "w", encoding="utf-8") as tasks, open(debug_path, "w", encoding="utf-8") as debug:
+        for m, rec in caught:
+            fixed = (tree / m.file).read_bytes()
+            buggy_text = rec["buggy"]
+            digest = hashlib.sha256(normalised_diff(m.diff).encode()).hexdigest()[:10]
+            iid = f"{opts.repo_name.replace('/', '__')}.{m.operator}.{digest}"
+            buggy = store.commit_change(clean, m.file, buggy_text.encode("utf-8"), f"gauntlet/{iid}", f"bug {iid}")
+            instance = {
+                "repo": opts.repo_name,
+                "instance_id": iid,
+                "base_commit": buggy,
+                "patch": store.diff(buggy, clean),
+                "test_patch": "",
+                "problem_statement": problem_statement(opts.repo_name, rec["FAIL_TO_PASS"], rec.get("messages", {})),
+                "hints_text": "",
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "version": "gauntlet",
+                "FAIL_TO_PASS": rec["FAIL_TO_PASS"],
+                "PASS_TO_PASS": rec["PASS_TO_PASS"],
+                "environment_setup_commit": clean,
+                "image": "",
+                "eval_script": "",
+                "log_parser": GAUNTLET_PARSER,
+                "eval_type": "pass_and_fail",
+                "language": opts.language,
+                "mutation": {"operator": m.operator, "file": m.file, "line": m.line,
+                             "original": m.original, "replacement": m.replacement},
+                "repos_dir": str(store.path.parent.resolve()),
+            }
+            tasks.write(json.dumps(instance) + "\n")
+            debug.write(json.dumps({
+                "instance_id": iid, "language": opts.language, "file": m.file,
+                "buggy": buggy_text, "fixed": fixed.decode("utf-8", "replace"),
+                "failing_tests": rec["FAIL_TO_PASS"], "failing_output": rec.get("log_tail", ""),
+            }) + "\n")
+    return len(caught)

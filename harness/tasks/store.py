@@ -1,0 +1,85 @@
+"""A git store of repository snapshots: the clean tree and one commit per generated bug.
+
+Generated instances point at a ``base_commit`` in this store (the buggy tree, on top of the clean
+snapshot), so ``gauntlet swebench --mode own --repos STORE`` evaluates them like any other
+instance.  Commits are written with git plumbing on a temporary index: no checkout is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+_ENV = {
+    "GIT_AUTHOR_NAME": "gauntlet", "GIT_AUTHOR_EMAIL": "gauntlet@localhost",
+    "GIT_COMMITTER_NAME": "gauntlet", "GIT_COMMITTER_EMAIL": "gauntlet@localhost",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+}
+IGNORED = shutil.ignore_patterns(".git", "target", "node_modules", "__pycache__", ".pytest_cache", ".gauntlet*")
+
+
+class TaskStore:
+    def __init__(self, root: Path, repo: str):
+        self.repo = repo
+        self.path = Path(root).resolve() / repo.replace("/", "__")
+
+    def git(self, *args: str, index: str | None = None, stdin: str | None = None) -> str:
+        env = {**os.environ, **_ENV}
+        if index:
+            env["GIT_INDEX_FILE"] = index
+        r = subprocess.run(["git", *args], cwd=self.path, env=env, input=stdin, capture_output=True, text=True, check=False)
+        if r.returncode != 0:
+            raise RuntimeError(f"git {' '.join(args[:2])} failed in {self.path}: {r.stderr.strip()[-400:]}")
+        return r.stdout.strip()
+
+    def snapshot(self, source: Path) -> tuple[str, Path]:
+        """Commit ``source``'s files (build outputs excluded) as the clean snapshot; returns (commit, tree dir)."""
+        tree = self.path.parent / f".{self.path.name}.clean"
+        if tree.exists():
+            shutil.rmtree(tree)
+        shutil.copytree(source, tree, symlinks=True, ignore=IGNORED)
+        if not (self.path / ".git").exists():
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.git("init", "-q", "-b", "main")
+        with tempfile.TemporaryDirectory() as tmp:
+            index = str(Path(tmp) / "index")
+            self.git("--work-tree", str(tree), "add", "-A", ".", index=index)
+            tree_id = self.git("write-tree", index=index)
+        existing = self.git("rev-parse", "-q", "--verify", "refs/heads/main^{tree}") if self._has("main") else ""
+        if existing == tree_id:
+            return self.git("rev-parse", "refs/heads/main"), tree
+        commit = self.git("commit-tree", tree_id, "-m", f"clean snapshot of {self.repo}")
+        self.git("update-ref", "refs/heads/main", commit)
+        return commit, tree
+
+    def _has(self, branch: str) -> bool:
+        return subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/heads/{branch}"], cwd=self.path,
+                              capture_output=True, check=False).returncode == 0
+
+    def commit_change(self, parent: str, path: str, content: bytes, name: str, message: str) -> str:
+        """A commit on top of ``parent`` with file ``path`` replaced by ``content``; ref ``refs/heads/<name>``."""
+        blob = self._hash_object(content)
+        with tempfile.TemporaryDirectory() as tmp:
+            index = str(Path(tmp) / "index")
+            self.git("read-tree", parent, index=index)
+            mode = "100755" if self._is_executable(parent, path) else "100644"
+            self.git("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", index=index)
+            tree_id = self.git("write-tree", index=index)
+        commit = self.git("commit-tree", tree_id, "-p", parent, "-m", message)
+        self.git("update-ref", f"refs/heads/{name}", commit)
+        return commit
+
+    def _hash_object(self, content: bytes) -> str:
+        r = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=self.path, input=content, capture_output=True, check=True)
+        return r.stdout.decode().strip()
+
+    def _is_executable(self, commit: str, path: str) -> bool:
+        out = subprocess.run(["git", "ls-tree", commit, "--", path], cwd=self.path, capture_output=True, text=True, check=False)
+        return out.stdout.startswith("100755")
+
+    def diff(self, a: str, b: str) -> str:
+        """``git diff a b``: the patch that turns commit a into commit b."""
+        return self.git("diff", "--no-color", a, b) + "\n"
