@@ -156,10 +156,11 @@ def main() -> None:
 
 
 def _register_subcommands() -> None:
-    from harness import cli_swebench, cli_tasks
+    from harness import cli_solutions, cli_swebench, cli_tasks
 
     cli_swebench.register(app)
     cli_tasks.register(app)
+    cli_solutions.register(app)
 
 
 _register_subcommands()

@@ -1,0 +1,39 @@
+"""Shared driver of the solution benchmarks: grade per-problem work items in parallel on the
+executor, append one record per problem to the run directory (resumable), show progress."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from harness.results import RunWriter
+
+
+def run_problems(
+    items: Sequence[tuple[str, Any]],
+    grade: Callable[[str, Any], dict],
+    writer: RunWriter,
+    workers: int,
+    label: str,
+    console: Console | None = None,
+) -> list[dict]:
+    """``grade(task_id, item)`` for every item not already recorded; returns all records in order."""
+    todo = [(tid, it) for tid, it in items if tid not in writer.done]
+    progress = Progress(TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TimeRemainingColumn(), console=console or Console(stderr=True), transient=False)
+    with progress, ThreadPoolExecutor(max(1, workers)) as tp:
+        bar = progress.add_task(label, total=len(items), completed=len(items) - len(todo))
+        futures = {tp.submit(grade, tid, it): tid for tid, it in todo}
+        for fut in as_completed(futures):
+            writer.write(futures[fut], fut.result())
+            progress.advance(bar)
+    return [writer.done[tid] for tid, _ in items if tid in writer.done]
+
+
+def write_summary(run_dir: Path, summary: dict) -> None:
+    (Path(run_dir) / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,0 +1,1 @@
+"""Gauntlet language plugin for Rust: Cargo projects and workspaces."""

@@ -1,0 +1,77 @@
+"""Gauntlet hooks for Rust: Cargo packages and workspaces (language name "rust")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gauntlet_rust import build as build_step
+from gauntlet_rust import image, runner
+from gauntlet_rust import lint as lint_step
+from gauntlet_rust import mutate as mutate_step
+from harness import hookimpl
+from harness.language import LanguageInfo
+from harness.outcome import BuildResult, Diagnostic, TestReport
+
+LANGUAGE = "rust"
+
+
+@hookimpl
+def gauntlet_language():
+    return LanguageInfo(LANGUAGE, suffixes=(".rs",), markers=("Cargo.toml",))
+
+
+@hookimpl
+def gauntlet_detect(workspace):
+    manifest = Path(workspace) / "Cargo.toml"
+    if not manifest.is_file():
+        return None
+    try:
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 0.5
+    return 0.95 if "[package]" in text or "[workspace]" in text else 0.6
+
+
+@hookimpl
+def gauntlet_image(language):
+    return image.image_spec() if language == LANGUAGE else None
+
+
+def _has_manifest(session) -> bool:
+    try:
+        session.read_file("Cargo.toml")
+        return True
+    except (FileNotFoundError, ValueError, OSError):
+        return False
+
+
+@hookimpl
+def gauntlet_build(session):
+    if session.language != LANGUAGE:
+        return None
+    if not _has_manifest(session):
+        return BuildResult(False, [Diagnostic("no Cargo.toml at the workspace root", file="Cargo.toml")])
+    return build_step.build(session)
+
+
+@hookimpl
+def gauntlet_test(session, selection):
+    if session.language != LANGUAGE:
+        return None
+    if not _has_manifest(session):
+        return TestReport(error="no Cargo.toml at the workspace root")
+    return runner.run_tests(session, selection)
+
+
+@hookimpl
+def gauntlet_lint(session):
+    if session.language != LANGUAGE or not _has_manifest(session):
+        return None
+    return lint_step.lint(session)
+
+
+@hookimpl
+def gauntlet_mutate(workspace, options):
+    if options.language != LANGUAGE:
+        return None
+    return mutate_step.mutate(Path(workspace), options)

@@ -1,0 +1,1 @@
+block = bytearray(64 * 1024 ** 3)
