@@ -155,6 +155,26 @@ def main() -> None:
     app()
 
 
+@app.command("serve-rewards")
+def serve_rewards(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(4, help="Completions scored in parallel."),
+    max_inflight: int = typer.Option(8, help="Requests scored at once."),
+    max_queue: int = typer.Option(64, help="Requests waiting; beyond this the server answers 503."),
+) -> None:
+    """Serve rewards over HTTP in OpenRLHF's remote reward shape (POST /get_reward, GET /health).
+
+    Example: gauntlet serve-rewards --port 8000, then in OpenRLHF: --remote_rm_url http://127.0.0.1:8000/get_reward
+    """
+    from harness.rewards.engine import EngineOptions, RewardEngine
+    from harness.rewards.server import run_forever, serve
+
+    server = serve(host, port, RewardEngine(EngineOptions(workers=workers)), max_inflight, max_queue)
+    console.print(f"serving rewards on http://{host}:{server.server_address[1]}/get_reward (Ctrl-C stops)")
+    run_forever(server)
+
+
 def _register_subcommands() -> None:
     from harness import cli_solutions, cli_swebench, cli_tasks
 

@@ -1,0 +1,176 @@
+"""The reward engine: a batch of (completion, task) -> rewards with breakdowns, in parallel.
+
+A task is a dict (a dataset column ``gauntlet_task``, as a dict or JSON text):
+- solution: ``{"kind": "solution", "language": "python", "inputs": [...], "outputs": [...],
+  "fn_name": null}`` (LiveCodeBench shape) or ``{"kind": "solution", "test": "...",
+  "entry_point": "f", "prompt": "..."}`` (HumanEval shape);
+- repository: ``{"kind": "repository", "repo": "/path/to/snapshot", "language": "rust",
+  "tests": [ids] | null}``: the completion's patch is checked like ``gauntlet check``.
+
+Identical (task, artefact) pairs in a batch or across calls (a GRPO group often repeats itself)
+are run once: results are cached in memory, bounded.  Edits to tests or test configuration in a
+patch are failures unless ``allow_test_edits``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from harness.outcome import BuildResult, Diagnostic, Outcome, Status, TestReport, TestResult
+from harness.rewards import reward_for
+from harness.rewards.parse import parse_completion
+from harness.rewards.table import BUILD_FAILURE, Reward
+
+
+def load_task(value: Any) -> dict | None:
+    """A task from a dataset cell; None when the row is not a Gauntlet task."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return value if isinstance(value, dict) and value.get("kind") in ("solution", "repository") else None
+
+
+@dataclass
+class EngineOptions:
+    workers: int = 4
+    timeout: float = 6.0  # per test case (solutions)
+    repo_timeout: float = 300.0  # per step (repository tasks)
+    cache_size: int = 4096
+    allow_test_edits: bool = False
+
+
+class RewardEngine:
+    def __init__(self, options: EngineOptions | None = None, executor=None):
+        self.options = options or EngineOptions()
+        self._executor = executor
+        self._pool = ThreadPoolExecutor(self.options.workers)
+        self._cache: OrderedDict[str, Reward] = OrderedDict()
+        self._inflight: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    @property
+    def executor(self):
+        if self._executor is None:
+            from harness.benchmarks.executor import shared_executor
+
+            self._executor = shared_executor()
+        return self._executor
+
+    def score(self, completions: list[str], tasks: list[Any]) -> list[Reward | None]:
+        """Rewards in order; None for rows that are not Gauntlet tasks."""
+        if len(completions) != len(tasks):
+            raise ValueError(f"{len(completions)} completions but {len(tasks)} tasks")
+        futures = [None if load_task(t) is None else self._pool.submit(self.score_one, c, load_task(t))
+                   for c, t in zip(completions, tasks, strict=False)]
+        return [f.result() if f is not None else None for f in futures]
+
+    def score_one(self, completion: str, task: dict) -> Reward:
+        want = "patch" if task["kind"] == "repository" else "code"
+        parsed = parse_completion(completion, want)
+        if parsed.error:
+            outcome = Outcome(language=task.get("language"), format_error=parsed.error)
+            r = reward_for(outcome, {"task": task, "kind": task["kind"]})
+            return _with(r, parse=parsed.to_dict())
+        key = hashlib.sha256(json.dumps([task, parsed.artefact], sort_keys=True).encode()).hexdigest()
+        while True:
+            with self._lock:
+                if key in self._cache:
+                    self.hits += 1
+                    self._cache.move_to_end(key)
+                    return _with(self._cache[key], parse=parsed.to_dict(), cached=True)
+                event = self._inflight.get(key)
+                if event is None:
+                    event = self._inflight[key] = threading.Event()
+                    break
+            event.wait()  # the same artefact is being scored by another thread
+        try:
+            reward = self._run(task, parsed.artefact)
+            with self._lock:
+                self._cache[key] = reward
+                while len(self._cache) > self.options.cache_size:
+                    self._cache.popitem(last=False)
+        finally:
+            with self._lock:
+                self._inflight.pop(key).set()
+        return _with(reward, parse=parsed.to_dict(), cached=False)
+
+    def _run(self, task: dict, artefact: str) -> Reward:
+        if task["kind"] == "repository":
+            return self._repository(task, artefact)
+        return self._solution(task, artefact)
+
+    def _solution(self, task: dict, code: str) -> Reward:
+        language = task.get("language", "python")
+        outcome = Outcome(language=language, backend="executor")
+        if language == "python":
+            try:
+                compile(task.get("prompt", "") + code, "<solution>", "exec")  # parses only: nothing runs here
+            except SyntaxError as e:
+                outcome.build = BuildResult(ok=False, diagnostics=[Diagnostic(e.msg or "syntax error", "solution.py", e.lineno)])
+                return reward_for(outcome, {"task": task, "kind": "solution"})
+            outcome.build = BuildResult(ok=True)
+            if "test" in task:
+                program = task.get("prompt", "") + code + "\n" + task["test"] + f"\ncheck({task['entry_point']})\n"
+                r = self.executor.run_script(program, timeout=task.get("timeout", self.options.timeout))
+                cases = {"check": r["passed"]}
+            else:
+                r = self.executor.run_tests(code, task["inputs"], task["outputs"], task.get("fn_name"),
+                                            timeout=task.get("timeout", self.options.timeout))
+                cases = {f"case_{i}": v is True for i, v in enumerate(r.get("results", []))}
+        else:
+            from harness.benchmarks import multilang
+
+            r = multilang.grade(language, code, task["inputs"], task["outputs"], timeout=task.get("timeout", self.options.timeout))
+            if r["verdict"] == "compile_error":
+                outcome.build = BuildResult(ok=False, diagnostics=[Diagnostic(r.get("error", "")[:500])])
+                return reward_for(outcome, {"task": task, "kind": "solution"})
+            outcome.build = BuildResult(ok=True)
+            cases = {f"case_{i}": v is True for i, v in enumerate(r.get("results", []))}
+        if not cases:
+            cases = {"case_0": False}
+        outcome.tests = TestReport(tests={k: TestResult(Status.PASSED if ok else Status.FAILED) for k, ok in cases.items()})
+        if not r["passed"] and all(cases.values()):
+            outcome.tests.tests["run"] = TestResult(Status.FAILED, message=r.get("verdict"))
+        reward = reward_for(outcome, {"task": task, "kind": "solution"})
+        return _with(reward, verdict=r.get("verdict"), failed_test=r.get("failed_test"))
+
+    def _repository(self, task: dict, patch: str) -> Reward:
+        from harness.benchmarks.swebench.guard import find_test_edits
+        from harness.evaluate import CheckOptions, check
+
+        edits = find_test_edits(patch)
+        if edits and not self.options.allow_test_edits:
+            return Reward(BUILD_FAILURE, "test edits rejected", {"test_edits": edits})
+        outcome = check(task["repo"], CheckOptions(language=task.get("language"), patch=patch, selection=task.get("tests"),
+                                                    timeout=task.get("timeout", self.options.repo_timeout)))
+        return _with(reward_for(outcome, {"task": task, "kind": "repository"}), test_edits=edits)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _with(reward: Reward, **extra) -> Reward:
+    return Reward(reward.value, reward.row, {**reward.breakdown, **extra})
+
+
+_default: RewardEngine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> RewardEngine:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = RewardEngine()
+        return _default
