@@ -37,8 +37,12 @@ RECIPES = {
         build=["go", "build", "-o", "solution", "."], run=["./solution"], tool="go",
         env={"GOFLAGS": "-mod=mod", "GOPROXY": "off", "CGO_ENABLED": "0"}),
     "typescript": Recipe(
-        files={"main.ts": "{code}"},
-        build=["tsc", "--target", "es2022", "--module", "commonjs", "--types", "node", "--skipLibCheck", "--outDir", "out", "main.ts"],
+        # The few Node globals stdin/stdout programs use, declared here so that no @types/node
+        # package (and no network) is needed to type-check a solution.
+        files={"main.ts": "{code}", "node-shim.d.ts": "declare var require: any;\ndeclare var process: any;\n"
+               "declare var module: any;\ndeclare var Buffer: any;\n"},
+        build=["tsc", "--target", "es2022", "--module", "commonjs", "--skipLibCheck", "--outDir", "out",
+               "main.ts", "node-shim.d.ts"],
         run=["node", "out/main.js"], tool="tsc"),
 }
 
