@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -86,12 +87,15 @@ def run(
         for _ in range(1 + INFRA_RETRIES):
             if stop.is_set():
                 raise KeyboardInterrupt
+            started = time.monotonic()
             try:
                 with env.open(instance) as (session, testbed):
                     if instance.get("log_parser") == GAUNTLET_PARSER:
                         res = run_native_instance(session, instance, pred, log_dir, env.pm, options.reject_test_edits)
                     else:
                         res = run_instance(session, testbed, instance, pred, log_dir, options.timeout, options.reject_test_edits)
+                # The whole instance, environment set-up and tear-down included.
+                res.total_seconds = time.monotonic() - started
                 break
             except (InfraError, SandboxError, OSError) as e:
                 last_error = f"{type(e).__name__}: {e}"
