@@ -33,7 +33,7 @@ def gauntlet_language() -> LanguageInfo:
     """Declare the plugin's language.
 
     :return: a ``LanguageInfo`` (name, file suffixes, marker files).  Every language plugin
-        implements this exactly once; all answers are collected.
+        implements this exactly once and never returns None; all answers are collected.
     """
 
 

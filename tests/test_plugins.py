@@ -134,3 +134,23 @@ def test_trace_env_prints_hook_calls(monkeypatch, capsys):
     pm.add(make_plugin("toy", GOOD))
     pm.hook.gauntlet_language()
     assert "gauntlet_language" in capsys.readouterr().err
+
+
+def test_every_hook_is_documented_and_implemented():
+    """datasette's rule: a hook nobody documents or uses is a hook nobody can rely on."""
+    from harness import hookspecs
+
+    pm = PluginManager()
+    implemented = {h for info in pm.infos if not info.error for h in info.hooks} | {"gauntlet_reward"}
+    for name, fn in vars(hookspecs).items():
+        if name.startswith("gauntlet_"):
+            doc = fn.__doc__ or ""
+            assert ":return:" in doc and "None" in doc, f"{name} must say what it returns and when None"
+            assert name in implemented or not pm.infos, f"no installed plugin implements {name}"
+
+
+def test_hookimpl_is_reexported_by_harness():
+    import harness
+    from harness import hookspecs
+
+    assert harness.hookimpl is hookspecs.hookimpl
