@@ -3,35 +3,56 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness import hookimpl
-from harness.language import ImageSpec, LanguageInfo
-from harness.outcome import BuildResult, Diagnostic, LintReport, TestReport
 from gauntlet_python import image, junit, ruff
 from gauntlet_python.mutate import mutations
+from harness import hookimpl
+from harness.language import LanguageInfo
+from harness.outcome import BuildResult, Diagnostic, LintReport, TestReport
+from harness.sandbox import SandboxError
 
 NAME = "python"
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 REPORT = ".gauntlet-junit.xml"
 # Byte-compiles every file in the sandbox and prints the syntax errors as JSON; compile() alone,
-# so nothing is written next to the sources.
+# so nothing is written next to the sources.  A file whose committed version (git HEAD) fails to
+# compile too is marked "preexisting": projects keep deliberately broken files as test data
+# (pylint, parso, ...), and those must not fail every patch.
 COMPILE_ALL = r"""
-import json, os, sys
-skip = {".git", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox"}
+import json, os, subprocess
+skip = {".git", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".eggs"}
+
+def error_of(source, path):
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return {"file": path, "line": e.lineno, "column": e.offset, "message": e.msg}
+    except ValueError as e:  # null bytes, bad encoding declaration
+        return {"file": path, "line": None, "column": None, "message": str(e)}
+
+def in_head(path):
+    try:
+        r = subprocess.run(["git", "-c", "safe.directory=*", "show", "HEAD:" + path], capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout if r.returncode == 0 else None
+
 errors = []
 for root, dirs, files in os.walk("."):
     dirs[:] = sorted(d for d in dirs if d not in skip and not d.endswith(".egg-info"))
     for f in sorted(files):
         if f.endswith(".py"):
             path = os.path.join(root, f)[2:]
-            try:
-                with open(path, "rb") as fh:
-                    compile(fh.read(), path, "exec", dont_inherit=True)
-            except SyntaxError as e:
-                errors.append({"file": path, "line": e.lineno, "column": e.offset, "message": e.msg})
-            except ValueError as e:
-                errors.append({"file": path, "line": None, "column": None, "message": str(e)})
+            with open(path, "rb") as fh:
+                error = error_of(fh.read(), path)
+            if error:
+                errors.append(error)
+if errors and os.path.exists(".git"):
+    for error in errors:
+        before = in_head(error["file"])
+        error["preexisting"] = before is not None and error_of(before, error["file"]) is not None
 print(json.dumps(errors))
 """
 
@@ -69,21 +90,36 @@ def gauntlet_image(language):
 def gauntlet_build(session):
     if not _mine(session):
         return None
-    r = session.exec(["python3", "-c", COMPILE_ALL], env=_env(session), timeout=min(session.limits.timeout, 300))
-    if r.exit_code != 0 or r.timed_out:
+    # -I: a workspace file named json.py or subprocess.py must not shadow the script's imports.
+    r = session.exec(["python3", "-I", "-c", COMPILE_ALL], timeout=min(session.limits.timeout, 300))
+    if r.exit_code == 127:  # the sandbox has no interpreter: not the code's fault
+        raise SandboxError(f"python3 is not available in the sandbox: {r.stderr.strip()[-300:]}")
+    try:
+        errors = json.loads(r.stdout) if r.exit_code == 0 and not r.timed_out else None
+    except json.JSONDecodeError:
+        errors = None
+    if errors is None:
+        why = "timed out" if r.timed_out else r.output.strip()[-300:]
         return BuildResult(ok=False, log=r.output, duration=r.duration,
-                           diagnostics=[Diagnostic(f"byte-compilation did not run: {r.stderr.strip()[-300:]}")])
-    errors = json.loads(r.stdout or "[]")
-    diags = [Diagnostic(e["message"], e["file"], e["line"], e["column"], "error", "SyntaxError") for e in errors]
-    return BuildResult(ok=not diags, diagnostics=diags, log=r.output, duration=r.duration)
+                           diagnostics=[Diagnostic(f"byte-compilation did not run: {why}")])
+    diags = [Diagnostic(("already in git HEAD: " if e.get("preexisting") else "") + e["message"], e["file"],
+                        e["line"], e["column"], "warning" if e.get("preexisting") else "error", "SyntaxError")
+             for e in errors]
+    return BuildResult(ok=not any(d.severity == "error" for d in diags), diagnostics=diags, log=r.output,
+                       duration=r.duration)
 
 
 @hookimpl
 def gauntlet_test(session, selection):
     if not _mine(session):
         return None
-    argv = ["python3", "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", f"--junitxml={REPORT}",
-            "-o", "junit_family=xunit1", *(selection or [])]
+    # --rootdir=.: node ids relative to the workspace even when no config file pins the rootdir
+    # (older pytest then takes the common ancestor of the selected paths).
+    # --continue-on-collection-errors: a module that fails to import is reported as an error
+    # entry while every other module still runs, so one broken file does not hide all results.
+    argv = ["python3", "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", "--rootdir=.",
+            "--continue-on-collection-errors", f"--junitxml={REPORT}", "-o", "junit_family=xunit1",
+            *(selection or [])]
     session.exec(["rm", "-f", REPORT])
     r = session.exec(argv, env=_env(session))
     report = TestReport(log=r.output, exit_code=r.exit_code, timed_out=r.timed_out, duration=r.duration)
@@ -93,8 +129,12 @@ def gauntlet_test(session, selection):
         xml = None
     finally:
         session.exec(["rm", "-f", REPORT])
-    if xml:
-        report.tests = junit.parse(xml)
+    if xml and not r.timed_out:
+        try:
+            report.tests = junit.parse(xml, exists=lambda path: _exists(session, path))
+        except ET.ParseError as e:
+            report.error = f"pytest's JUnit XML report is unreadable: {e}"
+            return report
     if r.timed_out:
         report.error = f"the test suite did not finish within {session.limits.timeout:g}s and was killed"
     elif r.killed_by_limit:
@@ -102,25 +142,42 @@ def gauntlet_test(session, selection):
     elif r.exit_code == 5 or (xml and not report.tests and r.exit_code == 0):
         report.error = "no tests collected"
     elif not report.tests and r.exit_code != 0:
-        report.error = f"pytest exited with code {r.exit_code}: {r.output.strip()[-500:]}"
+        if "No module named pytest" in r.stderr:
+            report.error = "pytest is not installed"
+        else:
+            report.error = f"pytest exited with code {r.exit_code}: {r.output.strip()[-500:]}"
     return report
+
+
+def _exists(session, path: str) -> bool:
+    try:
+        session.read_file(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 @hookimpl
 def gauntlet_lint(session):
     if not _mine(session):
         return None
-    argv = ["ruff", "check", "--output-format=json", "--exit-zero", "--no-cache", "."]
-    r = session.exec(argv)
-    if r.exit_code == 127:
-        r = session.exec(["python3", "-m", "ruff", *argv[1:]])
+    args = ["check", "--output-format=json", "--exit-zero", "--no-cache", "."]
+    r = session.exec(["ruff", *args])
+    if r.exit_code == 127:  # not on PATH: perhaps installed as a module of the sandbox's python
+        r = session.exec(["python3", "-m", "ruff", *args])
+        if r.exit_code == 127 or (r.exit_code != 0 and "No module named ruff" in r.stderr):
+            return LintReport(tool="ruff", log=r.output, error="ruff is not installed")
     if r.exit_code != 0:
         return LintReport(tool="ruff", log=r.output, error=f"ruff did not run: {r.output.strip()[-300:]}")
-    return LintReport(tool="ruff", log=r.stderr, diagnostics=ruff.parse(r.stdout, session.workdir))
+    try:
+        diagnostics = ruff.parse(r.stdout, session.workdir)
+    except ValueError as e:  # json.JSONDecodeError included
+        return LintReport(tool="ruff", log=r.output, error=f"ruff's JSON output is unreadable: {e}")
+    return LintReport(tool="ruff", log=r.stderr, diagnostics=diagnostics)
 
 
 @hookimpl
 def gauntlet_mutate(workspace, options):
-    if options.language not in (None, NAME):
+    if options.language != NAME:
         return None
     return mutations(Path(workspace), options)

@@ -5,6 +5,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from gauntlet_python import plugin
 
 from harness.evaluate import CheckOptions, check
 from harness.mutation import MutateOptions
@@ -13,8 +14,6 @@ from harness.plugins import PluginManager
 from harness.rewards import default_reward
 from harness.sandbox import Limits
 from harness.sandbox.local import LocalBackend
-
-from gauntlet_python import plugin
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "python" / "slugify"
 
