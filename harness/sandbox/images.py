@@ -1,0 +1,205 @@
+"""Language images for the Docker backend: build once per content hash, list, prune, bootstrap.
+
+An image's tag is ``gauntlet/<language>:<hash>`` where the hash covers the plugin's Dockerfile
+text, build args, extra context files and the base image, so a changed spec builds a new image
+and an unchanged one is reused.  ``GAUNTLET_BASE_IMAGE`` replaces every spec's base image (users
+without a registry; this project's CI), and the host's CA bundle goes into the build context as
+``ca-certificates.crt`` (``GAUNTLET_CA_BUNDLE`` or the system bundle) for package installs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from harness.language import ImageSpec
+from harness.sandbox.base import SandboxError
+
+LABEL = "gauntlet"
+CA_NAME = "ca-certificates.crt"
+DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"
+BOOTSTRAP_NAME = "gauntlet-base:bookworm"
+
+
+def client():
+    """A docker client, or a SandboxError that says what to do."""
+    try:
+        import docker
+        from docker.errors import DockerException
+    except ImportError as e:
+        raise SandboxError("the Docker backend needs the docker SDK: pip install 'gauntlet[docker]'") from e
+    try:
+        c = docker.from_env(timeout=600)
+        c.ping()
+        return c
+    except DockerException as e:
+        text = str(e)
+        if "Permission denied" in text:
+            raise SandboxError("permission denied on the Docker socket: add your user to the 'docker' group "
+                               "or run as root") from e
+        if "No such file" in text or "Connection refused" in text or "Connection aborted" in text:
+            raise SandboxError("the Docker daemon is not running (start it: 'sudo dockerd &' or "
+                               "'systemctl start docker'); install it with 'apt-get install docker.io'") from e
+        raise SandboxError(f"cannot reach the Docker daemon: {text}") from e
+
+
+def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
+    return override or os.environ.get("GAUNTLET_BASE_IMAGE") or spec.base_image
+
+
+def ca_bundle() -> Path | None:
+    path = Path(os.environ.get("GAUNTLET_CA_BUNDLE") or DEFAULT_CA)
+    return path if path.is_file() else None
+
+
+def tag_for(spec: ImageSpec, base: str) -> str:
+    h = hashlib.sha256(json.dumps([spec.dockerfile, spec.build_args, spec.files, base], sort_keys=True).encode())
+    return f"gauntlet/{spec.language}:{h.hexdigest()[:12]}"
+
+
+def exists(name: str) -> bool:
+    from docker.errors import ImageNotFound
+
+    try:
+        client().images.get(name)
+        return True
+    except ImageNotFound:
+        return False
+
+
+def ensure_present(name: str, pull: bool = True) -> None:
+    from docker.errors import APIError, ImageNotFound
+
+    c = client()
+    try:
+        c.images.get(name)
+        return
+    except ImageNotFound:
+        pass
+    if not pull:
+        raise SandboxError(f"image {name} is not present and pulling is off")
+    try:
+        c.images.pull(name)
+    except APIError as e:
+        raise SandboxError(f"image {name} is not present and cannot be pulled ({e.explanation or e}); "
+                           "build it locally, or use own-environment mode (--mode own)") from e
+
+
+def _build(context: Path, tag: str, buildargs: dict[str, str], labels: dict[str, str],
+           progress: Callable[[str], None] | None) -> str:
+    from docker.errors import APIError, BuildError
+
+    c = client()
+    log: list[str] = []
+    try:
+        for chunk in c.api.build(path=str(context), tag=tag, buildargs=buildargs, labels=labels, rm=True,
+                                 forcerm=True, decode=True, network_mode="host"):
+            if "stream" in chunk:
+                line = chunk["stream"].rstrip()
+                if line:
+                    log.append(line)
+                    if progress and line.startswith("Step "):
+                        progress(line)
+            if "error" in chunk:
+                tail = "\n".join(log[-25:])
+                detail = chunk["error"].strip()
+                if "no space left" in detail.lower():
+                    detail += " (the disk is full: 'gauntlet images prune' or 'docker system prune')"
+                raise SandboxError(f"building {tag} failed: {detail}\n--- last build output ---\n{tail}")
+    except (APIError, BuildError) as e:
+        raise SandboxError(f"building {tag} failed: {e}\n" + "\n".join(log[-25:])) from e
+    return tag
+
+
+def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[str], None] | None = None,
+          rebuild: bool = False) -> str:
+    """The image of ``spec`` (built now if no image with its content hash exists); returns its tag."""
+    base = base_image_for(spec, base_image)
+    tag = tag_for(spec, base)
+    if not rebuild and exists(tag):
+        return tag
+    with tempfile.TemporaryDirectory(prefix="gauntlet-build-") as ctx:
+        root = Path(ctx)
+        (root / "Dockerfile").write_text(spec.dockerfile)
+        for name, text in spec.files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        args = {"BASE_IMAGE": base, **spec.build_args}
+        ca = ca_bundle()
+        if ca:
+            shutil.copy(ca, root / CA_NAME)
+            args["CA_CERT_FILE"] = CA_NAME
+        labels = {LABEL: "1", f"{LABEL}.language": spec.language, f"{LABEL}.base": base}
+        return _build(root, tag, args, labels, progress)
+
+
+def build_context(tag: str, dockerfile: str, paths: dict[str, Path], progress: Callable[[str], None] | None = None) -> str:
+    """Build ``dockerfile`` with host directories ``paths`` copied into the context; reused by tag."""
+    if exists(tag):
+        return tag
+    with tempfile.TemporaryDirectory(prefix="gauntlet-build-") as ctx:
+        root = Path(ctx)
+        (root / "Dockerfile").write_text(dockerfile)
+        for name, path in paths.items():
+            shutil.copytree(path, root / name, symlinks=True)
+        return _build(root, tag, {}, {LABEL: "1"}, progress)
+
+
+def list_images() -> list[dict]:
+    out = []
+    for img in client().images.list(filters={"label": LABEL}):
+        labels = img.labels or {}
+        out.append({"tags": img.tags, "id": img.short_id, "language": labels.get(f"{LABEL}.language", "-"),
+                    "base": labels.get(f"{LABEL}.base", "-"), "size_mb": round(img.attrs.get("Size", 0) / 2**20),
+                    "created": img.attrs.get("Created", "")[:19]})
+    return out
+
+
+def prune(images: bool = False) -> tuple[int, int]:
+    """Remove stray Gauntlet containers (and with ``images`` its images); returns the counts."""
+    c = client()
+    containers = c.containers.list(all=True, filters={"label": LABEL})
+    for ct in containers:
+        ct.remove(force=True)
+    removed = 0
+    if images:
+        for img in c.images.list(filters={"label": LABEL}):
+            try:
+                c.images.remove(img.id, force=True)
+                removed += 1
+            except Exception:  # in use by another image: skipped
+                pass
+    return len(containers), removed
+
+
+def bootstrap(name: str = BOOTSTRAP_NAME, suite: str = "bookworm", mirror: str | None = None,
+              progress: Callable[[str], None] | None = None) -> str:
+    """A Debian base image made with no registry at all: debootstrap, then ``docker import``."""
+    if not shutil.which("debootstrap"):
+        raise SandboxError("debootstrap is not installed: apt-get install debootstrap")
+    if os.geteuid() != 0:
+        raise SandboxError("debootstrap needs root: run 'sudo gauntlet images bootstrap'")
+    client()
+    with tempfile.TemporaryDirectory(prefix="gauntlet-rootfs-") as tmp:
+        rootfs = Path(tmp) / "rootfs"
+        if progress:
+            progress(f"debootstrap --variant=minbase {suite} (about half a minute)")
+        cmd = ["debootstrap", "--variant=minbase", suite, str(rootfs)] + ([mirror] if mirror else [])
+        r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if r.returncode:
+            raise SandboxError(f"debootstrap failed: {(r.stdout + r.stderr)[-1500:]}")
+        if progress:
+            progress(f"docker import -> {name}")
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        imp = subprocess.run(["docker", "import", "-c", f"LABEL {LABEL}=1", "-", name], stdin=tar.stdout,
+                             capture_output=True, text=True, check=False)
+        tar.wait()
+        if imp.returncode:
+            raise SandboxError(f"docker import failed: {imp.stderr.strip()}")
+    return name
