@@ -79,9 +79,24 @@ class Container:
                 raise SandboxError(f"cannot prepare container of {image}: {r.output.decode(errors='replace')[-300:]}")
             uid, gid = r.output.decode().split()[-2:]
             self.uid, self.gid, self.user = int(uid), int(gid), who
+            self.oom_kills = self.read_oom_kills()
         except BaseException:
             self.remove()
             raise
+
+    def read_oom_kills(self) -> int:
+        """The memory cgroup's OOM-kill counter (v1 or v2), as the container sees it.
+
+        Docker's ``State.OOMKilled`` covers only the container's first process, not the commands
+        we exec, so the kernel's own counter is the evidence that the memory limit fired.
+        """
+        r = self.c.exec_run(["sh", "-c", "cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events "
+                                          "2>/dev/null; exit 0"], user="root")
+        for line in r.output.decode(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "oom_kill":
+                return int(parts[1])
+        return -1
 
     def reset(self) -> bool:
         """Kill every process but PID 1 and empty the workspace; False when the container is unusable."""
@@ -204,10 +219,11 @@ class DockerSession:
 
     def _oom_killed(self) -> bool:
         try:
-            self._ct.c.reload()
-            return bool(self._ct.c.attrs["State"].get("OOMKilled"))
+            now = self._ct.read_oom_kills()
         except Exception:
-            return True  # 137 without our kill: the memory cgroup is the only other sender here
+            return False
+        fired, self._ct.oom_kills = now > self._ct.oom_kills >= 0, now
+        return fired
 
     # -- files ----------------------------------------------------------------------------------------------
     def read_file(self, path: str) -> bytes:
