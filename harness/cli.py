@@ -176,11 +176,13 @@ def serve_rewards(
 
 
 def _register_subcommands() -> None:
-    from harness import cli_solutions, cli_swebench, cli_tasks
+    from harness import cli_images, cli_leaderboard, cli_solutions, cli_swebench, cli_tasks
 
+    cli_images.register(app)
     cli_swebench.register(app)
     cli_tasks.register(app)
     cli_solutions.register(app)
+    cli_leaderboard.register(app)
 
 
 _register_subcommands()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set up Docker for the tests with no registry: install the engine and debootstrap, start the
+# daemon, bootstrap a Debian base image and build the language images on it. Idempotent.
+set -euo pipefail
+BASE=${GAUNTLET_BASE_IMAGE:-gauntlet-base:bookworm}
+
+if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+  (dockerd >/tmp/gauntlet-dockerd.log 2>&1 &)
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null || { echo "dockerd did not start:"; tail -20 /tmp/gauntlet-dockerd.log; exit 1; }
+fi
+docker image inspect "$BASE" >/dev/null 2>&1 || gauntlet images bootstrap --name "$BASE"
+gauntlet images build python --base-image "$BASE"
