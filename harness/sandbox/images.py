@@ -27,8 +27,15 @@ DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"
 BOOTSTRAP_NAME = "gauntlet-base:bookworm"
 
 
+_client = None
+_built: set[str] = set()  # tags known to exist, so that opening a session costs no image look-up
+
+
 def client():
-    """A docker client, or a SandboxError that says what to do."""
+    """A docker client (one per process once the daemon answered), or a SandboxError that says what to do."""
+    global _client
+    if _client is not None:
+        return _client
     try:
         import docker
         from docker.errors import DockerException
@@ -37,6 +44,7 @@ def client():
     try:
         c = docker.from_env(timeout=600)
         c.ping()
+        _client = c
         return c
     except DockerException as e:
         text = str(e)
@@ -122,7 +130,8 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
     """The image of ``spec`` (built now if no image with its content hash exists); returns its tag."""
     base = base_image_for(spec, base_image)
     tag = tag_for(spec, base)
-    if not rebuild and exists(tag):
+    if not rebuild and (tag in _built or exists(tag)):
+        _built.add(tag)
         return tag
     with tempfile.TemporaryDirectory(prefix="gauntlet-build-") as ctx:
         root = Path(ctx)
@@ -136,7 +145,9 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
             shutil.copy(ca, root / CA_NAME)
             args["CA_CERT_FILE"] = CA_NAME
         labels = {LABEL: "1", f"{LABEL}.language": spec.language, f"{LABEL}.base": base}
-        return _build(root, tag, args, labels, progress)
+        _build(root, tag, args, labels, progress)
+        _built.add(tag)
+        return tag
 
 
 def build_context(tag: str, dockerfile: str, paths: dict[str, Path], progress: Callable[[str], None] | None = None) -> str:

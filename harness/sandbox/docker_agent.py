@@ -1,0 +1,293 @@
+"""The in-container agent of the Docker backend: PID 1 of every container that has Python >= 3.9.
+
+Why: a ``docker exec`` costs a runc start (70-100 ms on a loaded machine); the agent forks
+commands itself for a few milliseconds.  The host sends it requests on the container's stdin
+(attached, ``StdinOnce``), so when the host process dies the agent sees EOF, exits, and the
+container, created with ``AutoRemove``, disappears with it.
+
+It runs as root and starts each command as the session's user, in a new session, with the image's
+environment plus the request's; after each command it kills every other process in the container
+(``kill(-1)`` from PID 1 spares only itself), so nothing a command started outlives it.
+
+Protocol.  Host -> agent: 4-byte big-endian length, a JSON request (a command: argv, env, cwd,
+timeout, kill_bytes; or ``op`` read/write/untar with a path; or ``reset``) with ``stdin_len``, then
+that many bytes of stdin.  Agent -> host: frames of one kind byte and a 4-byte length: ``r`` ready
+(JSON uid/gid), ``o``/``e`` output, ``x`` exit (JSON: code, killed).
+
+Stdlib only and written for any Python 3 that can parse it: this file is passed to the image's
+own ``python3 -I -S -c``; an older Python hands over to ``cat`` and the host falls back to
+``docker exec``.
+"""
+
+import errno
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+WORKDIR = "/workspace"
+CACHE = "/cache"
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")  # writable by anyone: emptied between sessions
+HOME_SNAPSHOT_LIMIT = 64 << 20
+
+
+def send(kind, payload=b""):
+    data = kind + struct.pack(">I", len(payload)) + payload
+    while data:
+        data = data[os.write(1, data):]
+
+
+def read_exactly(n):
+    parts = []
+    while n:
+        chunk = os.read(0, min(n, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
+
+
+def oom_kills():
+    """The memory cgroup's OOM-kill counter (v1 or v2); -1 when there is none to read."""
+    for path in ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 2 and parts[0] == "oom_kill":
+                        return int(parts[1])
+        except OSError:
+            continue
+    return -1
+
+
+def kill_others():
+    """Kill every process in the container but this one (``kill(-1)`` spares the caller and PID 1)."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def reap():
+    """Collect the orphans the kernel gave to PID 1 (zombies would hold pids of the pids limit)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def empty(path):
+    """Remove what is inside ``path`` (not ``path`` itself); True when nothing was left."""
+    import shutil
+
+    ok = True
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return True
+    for name in names:
+        full = os.path.join(path, name)
+        try:
+            if os.path.isdir(full) and not os.path.islink(full):
+                shutil.rmtree(full)
+            else:
+                os.unlink(full)
+        except OSError:
+            ok = False
+    return ok
+
+
+def snapshot(home):
+    """The home directory as the image made it (a tar in memory), or None when it is too big."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(home, arcname=".")
+    return buf.getvalue() if buf.tell() <= HOME_SNAPSHOT_LIMIT else None
+
+
+def reset(home, home_tar):
+    """Back to the state a new container has: no processes, empty workspace and scratch, the
+    image's home directory (a user site directory left there would change the next session)."""
+    import io
+    import tarfile
+
+    kill_others()
+    reap()
+    ok = all(empty(d) for d in (WORKDIR,) + SCRATCH)
+    if home_tar is None or not os.path.isdir(home):
+        return ok and home_tar is not None
+    ok = empty(home) and ok
+    with tarfile.open(fileobj=io.BytesIO(home_tar)) as tar:
+        tar.extraction_filter = getattr(tarfile, "fully_trusted_filter", None)  # our own snapshot
+        tar.extractall(home)
+    return ok
+
+
+def file_op(req, data, uid, gid):
+    """``read`` / ``write`` a workspace file or ``untar`` a tar into a directory, as the session's
+    user (a forked child drops root first), for a few ms where the archive API costs ~100 ms.
+    Exit codes: 0 done, 2 no such file, 1 any other error (message on ``e``)."""
+    import io
+    import tarfile
+
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            path = os.path.join(WORKDIR, req["path"])
+            if req["op"] == "read":
+                with open(path, "rb") as f:
+                    while True:
+                        chunk = f.read(1 << 20)
+                        if not chunk:
+                            break
+                        send(b"o", chunk)
+            elif req["op"] == "write":
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(data)
+            else:
+                with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                    tar.extraction_filter = getattr(tarfile, "fully_trusted_filter", None)  # as the user
+                    tar.extractall(path)
+            code = 0
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+            send(b"e", str(e).encode())
+            code = 2
+        except BaseException as e:  # noqa: BLE001 - the child must report and exit, whatever happened
+            send(b"e", ("%s: %s" % (type(e).__name__, e)).encode())
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+    send(b"x", json.dumps({"code": code}).encode())
+
+
+def run(req, stdin, uid, gid, base_env):
+    env = dict(base_env)
+    env.update(req.get("env") or {})
+    before = oom_kills()
+    start = time.monotonic()
+    deadline = start + float(req["timeout"])
+    kill_bytes = req.get("kill_bytes")
+    try:
+        proc = subprocess.Popen(
+            req["argv"], cwd=req.get("cwd") or WORKDIR, env=env, start_new_session=True,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            user=uid, group=gid, extra_groups=[],
+        )
+    except OSError as e:
+        code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
+        send(b"e", ("gauntlet: cannot run %r: %s\n" % (req["argv"][0], e.strerror)).encode())
+        send(b"x", json.dumps({"code": code}).encode())
+        return
+    streams = {proc.stdout.fileno(): b"o", proc.stderr.fileno(): b"e"}
+    pending = stdin or b""
+    writer = proc.stdin.fileno() if proc.stdin else None
+    if writer is not None:
+        os.set_blocking(writer, False)
+        if not pending:
+            proc.stdin.close()
+            writer = None
+    total, killed, exited_at = 0, None, None
+    while streams:
+        now = time.monotonic()
+        if now >= deadline:
+            killed = "timeout"
+            break
+        if exited_at is None and proc.poll() is not None:
+            exited_at = now
+            kill_others()  # background children still hold the pipes: they die with the command
+        ready, writable, _ = select.select(list(streams), [writer] if writer is not None else [], [],
+                                           min(deadline - now, 0.05))
+        for fd in writable:
+            try:
+                pending = pending[os.write(fd, pending[:65536]):]
+            except OSError:
+                pending = b""
+            if not pending:
+                proc.stdin.close()
+                writer = None
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                del streams[fd]
+                continue
+            send(streams[fd], chunk)
+            total += len(chunk)
+            if kill_bytes and total > kill_bytes:
+                killed = "output"
+                streams = {}
+                break
+    if killed is None and proc.poll() is None:  # it closed its output but runs on
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            killed = "timeout"
+    if writer is not None:
+        proc.stdin.close()
+    kill_others()
+    code = proc.wait()
+    reap()
+    proc.stdout.close()
+    proc.stderr.close()
+    if code < 0:
+        code = 128 - code
+    if killed is None and code == 137 and oom_kills() > before >= 0:
+        killed = "memory"
+    elif killed is None and code == 128 + signal.SIGXFSZ:
+        killed = "file_size"
+    send(b"x", json.dumps({"code": code, "killed": killed, "duration": time.monotonic() - start}).encode())
+
+
+def main():
+    if sys.version_info < (3, 9):  # Popen(user=...) is 3.9+: let the host use docker exec instead
+        send(b"n")
+        os.execvp("cat", ["cat"])
+    import pwd
+
+    user = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else "root"
+    pw = pwd.getpwnam(user)
+    uid, gid = pw.pw_uid, pw.pw_gid
+    for d in (WORKDIR, CACHE):
+        os.makedirs(d, exist_ok=True)
+        os.chown(d, uid, gid)
+    base_env = dict(os.environ)
+    base_env["HOME"] = pw.pw_dir
+    base_env.pop("HOSTNAME", None)
+    home_tar = snapshot(pw.pw_dir) if os.path.isdir(pw.pw_dir) else b""
+    send(b"r", json.dumps({"uid": uid, "gid": gid}).encode())
+    while True:
+        head = read_exactly(4)
+        if head is None:
+            return
+        req = json.loads(read_exactly(struct.unpack(">I", head)[0]).decode())
+        if req.get("reset"):
+            send(b"x", json.dumps({"code": 0 if reset(pw.pw_dir, home_tar) else 1}).encode())
+            continue
+        n = req.get("stdin_len", -1)
+        stdin = read_exactly(n) if n >= 0 else None
+        if req.get("op"):
+            file_op(req, stdin, uid, gid)
+        else:
+            run(req, stdin, uid, gid, base_env)
+
+
+if __name__ == "__main__":
+    main()
