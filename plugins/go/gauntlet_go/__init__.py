@@ -1,0 +1,1 @@
+"""Gauntlet language plugin for Go modules and workspaces."""
