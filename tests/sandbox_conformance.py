@@ -173,7 +173,7 @@ class SandboxConformance:
 
     def test_no_network_by_default(self, session):
         if not session.protections["network_isolated"]:
-            pytest.skip("this kernel gives the backend no network isolation (reported in protections)")
+            pytest.skip(reason="this kernel gives the backend no network isolation (reported in protections)")
         code = "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)"
         assert session.exec([PY, "-c", code]).exit_code != 0
 
@@ -182,7 +182,7 @@ class SandboxConformance:
         try:
             cache = first.cache_dir("conformance")
             if cache is None:
-                pytest.skip("this backend keeps no caches (cache_dir returns None)")
+                pytest.skip(reason="this backend keeps no caches (cache_dir returns None)")
             assert first.exec(["sh", "-c", f"echo kept > {cache}/marker"]).exit_code == 0
         finally:
             first.close()

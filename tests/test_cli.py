@@ -20,7 +20,7 @@ def needs_python_plugin():
     from harness.plugins import PluginManager
 
     if "python" not in PluginManager().languages():
-        pytest.skip("gauntlet-python is not installed (pip install -e plugins/python)")
+        pytest.skip(reason="gauntlet-python is not installed (pip install -e plugins/python)")
 
 
 def test_plugins_lists_python_with_its_hooks():

@@ -150,7 +150,7 @@ def test_different_fingerprints_are_never_ranked_together(runs, tmp_path):
 
 def test_swebench_run_rows_and_drilldown_logs(runs):
     if runs["swe"] is None:
-        pytest.skip("swebench extra or gauntlet-python missing: no SWE-bench run")
+        pytest.skip(reason="swebench extra or gauntlet-python missing: no SWE-bench run")
     data = leaderboard(load_runs([runs["swe"]]))
     (board,) = data["boards"]
     assert [(r["model"], r["score"], r["outcomes"]["resolved"]) for r in board["rows"]] == [("gold", 1.0, 1), ("empty", 0.0, 0)]
@@ -198,13 +198,13 @@ def _browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is missing in CI (run ci/browser-setup.sh)")
-        pytest.skip("chromium is not installed (apt-get install chromium, or ci/browser-setup.sh)")
+        pytest.skip(reason="chromium is not installed (apt-get install chromium, or ci/browser-setup.sh)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         if os.environ.get("CI") == "true":
             pytest.fail("playwright is missing in CI (pip install playwright)")
-        pytest.skip("playwright is not installed (pip install playwright; never `playwright install`)")
+        pytest.skip(reason="playwright is not installed (pip install playwright; never `playwright install`)")
     return sync_playwright
 
 

@@ -77,7 +77,7 @@ def test_repository_task_and_test_edit_guard(engine):
     from harness.plugins import get_plugin_manager
 
     if "python" not in get_plugin_manager().languages():
-        pytest.skip("gauntlet-python is not installed (pip install -e plugins/python)")
+        pytest.skip(reason="gauntlet-python is not installed (pip install -e plugins/python)")
     task = {"kind": "repository", "repo": str(EXAMPLE), "language": "python"}
     fix = (EXAMPLE / "fix.diff").read_text()
     hack = "diff --git a/conftest.py b/conftest.py\nnew file mode 100644\n--- /dev/null\n+++ b/conftest.py\n@@ -0,0 +1 @@\n+x = 1\n"

@@ -31,7 +31,7 @@ NEW_TESTS["tests/test_ops.py"] = NEW_TESTS["tests/test_ops.py"].replace("import 
 @pytest.fixture
 def instance(tmp_path):
     if "python" not in get_plugin_manager().languages():
-        pytest.skip("gauntlet-python is not installed (pip install -e plugins/python)")
+        pytest.skip(reason="gauntlet-python is not installed (pip install -e plugins/python)")
     return make_instance(
         tmp_path / "repos", "toy/mathy", BASE, FIX, NEW_TESTS,
         test_command="python -m pytest -rA -p no:cacheprovider tests/test_ops.py",

@@ -18,7 +18,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify
 def generated(tmp_path_factory):
     pm = get_plugin_manager()
     if "python" not in pm.languages():
-        pytest.skip("gauntlet-python is not installed (pip install -e plugins/python)")
+        pytest.skip(reason="gauntlet-python is not installed (pip install -e plugins/python)")
     tmp = tmp_path_factory.mktemp("tasks")
     src = tmp / "slugify"
     shutil.copytree(EXAMPLE, src)

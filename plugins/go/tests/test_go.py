@@ -34,7 +34,7 @@ INTMATH = HERE / "projects" / "intmath"
 UUID = "github.com/google/uuid@v1.6.0"
 
 if shutil.which("go") is None:
-    pytest.skip("the go command is not installed (PATH)", allow_module_level=True)
+    pytest.skip(reason="the go command is not installed (PATH)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -14,7 +14,7 @@ from harness.rewards import default_reward
 from harness.sandbox.local import LocalBackend
 
 if shutil.which("go") is None:
-    pytest.skip("the go command is not installed (PATH)", allow_module_level=True)
+    pytest.skip(reason="the go command is not installed (PATH)", allow_module_level=True)
 
 TEST = 'package {p}\n\nimport "testing"\n\nfunc TestOne(t *testing.T) {{\n\tif One() != 1 {{\n\t\tt.Fatal("one")\n\t}}\n}}\n'
 

@@ -31,7 +31,7 @@ RECORDED = HERE / "recorded"
 ITOA = "1.0.15"
 
 if shutil.which("cargo") is None:
-    pytest.skip("cargo is not installed", allow_module_level=True)
+    pytest.skip(reason="cargo is not installed", allow_module_level=True)
 
 
 def _has_clippy() -> bool:
