@@ -44,7 +44,7 @@ def runs(tmp_path_factory):
     try:
         problems = list(he.load_problems().values())[:12]
     except he.HumanEvalError as e:
-        pytest.skip(str(e))
+        pytest.skip(reason=str(e))
     for name, broken in (("canon-coder", set()), ("half-coder", {p["task_id"] for p in problems[::3]})):
         f = tmp / f"{name}.jsonl"
         f.write_text("".join(json.dumps({"task_id": p["task_id"], "completion": "    return None\n" if p["task_id"] in broken

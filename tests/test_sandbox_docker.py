@@ -24,7 +24,7 @@ def _docker_or_skip():
     except SandboxError as e:
         if os.environ.get("CI") == "true":
             raise
-        pytest.skip(f"no Docker daemon: {e}")
+        pytest.skip(reason=f"no Docker daemon: {e}")
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_images_without_python_fall_back_to_docker_exec(backend, tmp_path):
     if not images.exists(images.BOOTSTRAP_NAME):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must have {images.BOOTSTRAP_NAME} (ci/docker-setup.sh)")
-        pytest.skip(f"needs the bootstrapped image {images.BOOTSTRAP_NAME}: gauntlet images bootstrap")
+        pytest.skip(reason=f"needs the bootstrapped image {images.BOOTSTRAP_NAME}: gauntlet images bootstrap")
     (tmp_path / "a.txt").write_text("a\n")
     with backend.open(tmp_path, image=images.BOOTSTRAP_NAME, limits=Limits(timeout=30)) as s:
         assert not s._ct.agent

@@ -225,7 +225,7 @@ def itoa(tmp_path_factory) -> Path:
         f'[package]\nname = "scratch"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nitoa = "={ITOA}"\n')
     meta = subprocess.run(["cargo", "metadata", "--format-version", "1"], cwd=scratch, capture_output=True, text=True)
     if meta.returncode != 0:
-        pytest.skip(f"cannot download itoa from crates.io: {meta.stderr.strip()[-300:]}")
+        pytest.skip(reason=f"cannot download itoa from crates.io: {meta.stderr.strip()[-300:]}")
     import json
 
     src = next(Path(p["manifest_path"]).parent for p in json.loads(meta.stdout)["packages"] if p["name"] == "itoa")
@@ -237,7 +237,7 @@ def itoa(tmp_path_factory) -> Path:
         for cmd in plugin.gauntlet_image(language="rust").prepare:
             r = prep.exec(["sh", "-c", cmd], timeout=600)
             if r.exit_code != 0:
-                pytest.skip(f"{cmd} failed: {r.output[-300:]}")
+                pytest.skip(reason=f"{cmd} failed: {r.output[-300:]}")
     return crate
 
 

@@ -55,7 +55,7 @@ def prepare(pkg: Path) -> None:
     """Install once with the network (fills the caches); skip when the registry cannot be reached."""
     if pkg in _prepared:
         if _prepared[pkg]:
-            pytest.skip(_prepared[pkg])
+            pytest.skip(reason=_prepared[pkg])
         return
     session = LocalBackend().open(pkg, network=True)
     session.language = "typescript"
@@ -68,7 +68,7 @@ def prepare(pkg: Path) -> None:
         reason = f"the npm registry is not reachable: {result.log[-300:]}"
     _prepared[pkg] = reason
     if reason:
-        pytest.skip(reason)
+        pytest.skip(reason=reason)
     assert result.ok, result.log
 
 
