@@ -15,3 +15,8 @@ if ! docker info >/dev/null 2>&1; then
 fi
 docker image inspect "$BASE" >/dev/null 2>&1 || gauntlet images bootstrap --name "$BASE"
 gauntlet images build python --base-image "$BASE"
+for language in rust go typescript; do
+  if python -c "import gauntlet_$language" 2>/dev/null; then
+    gauntlet images build "$language" --base-image "$BASE"
+  fi
+done

@@ -308,3 +308,26 @@ def test_offline_module_download_is_an_infra_error_that_names_network(tmp_path):
     outcome = check(project, CheckOptions(language="go"))
     assert outcome.infra_error and "--network" in outcome.infra_error
     assert default_reward(outcome).value is None
+
+
+# -- the Docker backend ------------------------------------------------------------------------------------
+
+def test_same_outcomes_under_the_docker_backend(uuid_module):
+    """Known-good, failing subtest, no build, vet warning, gofmt, a published module: the Go image
+    (official golang image, or Debian's Go 1.19 on the local base) gives the local verdicts and rewards."""
+    from backend_parity import assert_same_on_both_backends, docker_or_skip
+
+    docker_or_skip()
+    textkit = {
+        "known-good": None,
+        "subtest fails": patch(TEXTKIT, "kv/kv.go", "strings.TrimSpace(line[i+1:])", "line[i+1:]"),
+        "no build": patch(TEXTKIT, "words/words.go", "return len(strings.Fields(s))", "return len(strings.Fields(s)) + nope"),
+        "vet warning": patch(TEXTKIT, "kv/kv.go", "missing '=' in %q", "missing '=' in %d"),
+    }
+    assert_same_on_both_backends(TEXTKIT, "go", textkit, {"known-good": 1.0, "subtest fails": 0.1, "no build": -0.3,
+                                                          "vet warning": 0.7})
+    gofmt = patch(INTMATH, "intmath.go", "\ttotal := 0\n", "\ttotal  :=  0\n")
+    assert_same_on_both_backends(INTMATH, "go", {"known-good": None, "gofmt": gofmt}, {"known-good": 1.0, "gofmt": 0.7})
+    failing = patch(uuid_module, "uuid.go", "v, ok := xtob(s[x], s[x+1])", "v, ok := xtob(s[x+1], s[x])")
+    assert_same_on_both_backends(uuid_module, "go", {"known-good": None, "test fails": failing},
+                                 {"known-good": 1.0, "test fails": 0.1})

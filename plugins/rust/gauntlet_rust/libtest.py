@@ -11,7 +11,9 @@ Test ids are ``<package>/<target>::<libtest name>``, where target is ``lib``, ``
 ``tests/<name>``, ``examples/<name>``, ``benches/<name>`` or ``doc``: for example
 ``geom/lib::tests::quadrants``, ``geom/tests/integration::box_edges`` and
 ``geom/doc::geom/src/lib.rs - manhattan (line 18)``.  The libtest name alone is what SWE-bench's
-cargo parser reports.
+cargo parser reports.  Doc-test paths are relative to the workspace root, as current rustdoc prints
+them; older rustdoc (Debian's 1.63) prints them relative to the package, so given the ``root`` the
+package's directory is put in front and the ids agree across toolchains.
 
 A suite that started but never finished (its binary crashed, aborted or was killed) has its
 running tests marked ``error``; ``Suite.finished`` tells the caller to list the binary's other
@@ -50,8 +52,11 @@ class Suite:
     failed_exit: bool = False  # cargo said the binary failed
     crash: str | None = None  # cargo's "process didn't exit successfully" line
     running: set[str] = field(default_factory=set)
+    doc_prefix: str = ""  # the package's directory under the workspace root, for old rustdoc's paths
 
     def id(self, name: str) -> str:
+        if self.doc_prefix and not name.startswith(self.doc_prefix):
+            name = self.doc_prefix + name
         return f"{self.target.package}/{self.target.label}::{name}"
 
 
@@ -79,10 +84,12 @@ def label(kind: str, name: str) -> str:
             "example": f"examples/{name}", "bench": f"benches/{name}"}.get(kind, f"{kind}/{name}")
 
 
-def parse(output: str) -> Parsed:
+def parse(output: str, root: str | None = None) -> Parsed:
+    """Per-test outcomes of a ``cargo test`` run; ``root`` is the workspace directory it ran in."""
     parsed = Parsed()
     executables: dict[str, Target] = {}  # executable file name -> target
     libs: dict[str, str] = {}  # lib crate name -> package
+    dirs: dict[str, str] = {}  # package -> its directory relative to root ("" at the root)
     suite: Suite | None = None
 
     def close(s: Suite | None) -> None:
@@ -106,7 +113,7 @@ def parse(output: str) -> Parsed:
             except json.JSONDecodeError:
                 continue
             if msg.get("reason") == "compiler-artifact":
-                _artifact(msg, executables, libs)
+                _artifact(msg, executables, libs, dirs, root)
             elif msg.get("reason") == "build-finished" and not msg.get("success", True):
                 parsed.build_failed = True
             elif "type" in msg and suite is not None:
@@ -124,7 +131,9 @@ def parse(output: str) -> Parsed:
         if m:
             close(suite)
             crate = m.group(1)
-            suite = Suite(Target(libs.get(crate, crate), "doc"), None)
+            package = libs.get(crate, crate)
+            rel = dirs.get(package, "")
+            suite = Suite(Target(package, "doc"), None, doc_prefix=f"{rel}/" if rel else "")
             parsed.suites.append(suite)
             continue
         if suite is not None:
@@ -138,9 +147,14 @@ def parse(output: str) -> Parsed:
     return parsed
 
 
-def _artifact(msg: dict, executables: dict[str, Target], libs: dict[str, str]) -> None:
+def _artifact(msg: dict, executables: dict[str, Target], libs: dict[str, str], dirs: dict[str, str],
+              root: str | None) -> None:
     target = msg.get("target") or {}
     pkg = package_name(msg.get("package_id", ""))
+    manifest = msg.get("manifest_path")
+    if root and manifest:
+        rel = os.path.relpath(os.path.dirname(manifest), root)
+        dirs[pkg] = "" if rel == "." or rel.startswith("..") else rel
     kinds = target.get("kind") or ["?"]
     name = target.get("name", "?")
     if any(k in ("lib", "rlib", "proc-macro", "dylib", "cdylib", "staticlib") for k in kinds):

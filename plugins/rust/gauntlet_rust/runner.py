@@ -32,7 +32,7 @@ def run_tests(session, selection: list[str] | None) -> TestReport:
     args = ["--config", runner_config, "test", "--workspace", "--no-fail-fast", "--message-format=json",
             "--", *LIBTEST_JSON, *filters]
     r = cargo.run(session, args, "test", merge=True, extra_env={"RUSTDOC": _rustdoc_wrapper(session)})
-    parsed = libtest.parse(r.stdout)
+    parsed = libtest.parse(r.stdout, session.workdir)
     for suite in parsed.suites:
         if suite.started and not suite.finished and suite.executable and not r.timed_out:
             _mark_never_ran(session, suite, parsed, filters)

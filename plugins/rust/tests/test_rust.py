@@ -289,3 +289,41 @@ def test_mutations_mostly_compile_and_some_are_caught():
     print(f"mutations: {len(sample)} tried, {compiled} compiled, {caught} caught by the tests")
     assert compiled >= len(sample) * 0.6
     assert caught >= 3
+
+
+# -- the Docker backend ------------------------------------------------------------------------------
+
+@needs_clippy
+def test_same_outcomes_under_the_docker_backend(itoa, tmp_path):
+    """Known-good, failing test, failing doc test, no build, clippy warning, a published crate: the
+    Rust image (official rust image, or Debian's cargo 0.66 / rustc 1.63 on the local base) gives
+    the local backend's verdicts and rewards."""
+    from backend_parity import assert_same_on_both_backends, docker_or_skip
+
+    docker_or_skip()
+    geo = {
+        "known-good": None,
+        "doctest fails": patch(GEO, "geom/src/lib.rs", "Point::new(3, -4)), 7);", "Point::new(3, -4)), 8);"),
+        "no build": patch(GEO, "shapes/src/lib.rs", "self.width() * self.height()", "self.width() * self.height"),
+        "clippy warning": patch(GEO, "geom/src/lib.rs", "    (a.x - b.x).abs() + (a.y - b.y).abs()\n",
+                                "    return (a.x - b.x).abs() + (a.y - b.y).abs();\n"),
+    }
+    assert_same_on_both_backends(GEO, "rust", geo, {"known-good": 1.0, "doctest fails": 0.1, "no build": -0.3,
+                                                    "clippy warning": 0.7})
+    broken = patch(TEXTSTATS, "src/lib.rs", "Some(b) if word.len() <= b.len()", "Some(b) if word.len() < b.len()")
+    assert_same_on_both_backends(TEXTSTATS, "rust", {"known-good": None, "test fails": broken},
+                                 {"known-good": 1.0, "test fails": 0.1})
+    # itoa's optional dependency is in the host's cargo cache, not the image's, and the container has
+    # no network: vendor it into the crate (`cargo vendor`, the air-gapped route) as users would.
+    vendored = tmp_path / "itoa"
+    shutil.copytree(itoa, vendored)
+    r = subprocess.run(["cargo", "vendor", "--offline", "vendor"], cwd=vendored, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (vendored / ".cargo").mkdir()
+    (vendored / ".cargo/config.toml").write_text(r.stdout)
+    source = (vendored / "src/lib.rs").read_text()
+    zero = unified_diff("src/lib.rs", source, source.replace("let is_nonnegative = self >= 0;",
+                                                             "let is_nonnegative = self > 0;", 1))
+    # lint off: clippy 1.63 (Debian, local base) and current clippy place itoa's one warning differently.
+    rewards = assert_same_on_both_backends(vendored, "rust", {"known-good": None, "test fails": zero}, lint=False)
+    assert rewards["test fails"] == 0.1

@@ -11,6 +11,7 @@ report, every test file is run again on its own, so one crashing file cannot hid
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 from importlib import resources
@@ -56,8 +57,32 @@ def _command(session, runner: str, pkg, files: list[str] | None) -> list[str]:
     quoted = [shlex.quote(p) for p in parts]
     # Paths from the package's script may be globs the shell expanded under `npm test`: let sh do it.
     targets = [shlex.quote(f) for f in files] if files else [
-        p if any(ch in p for ch in "*?[") else shlex.quote(p) for p in paths]
+        p if any(ch in p for ch in "*?[") else shlex.quote(p) for p in _expand_dirs(session, paths)]
     return ["sh", "-c", " ".join(quoted + targets)]
+
+
+_NODE_TEST_FILE = re.compile(r"(^|/)(test|test-[^/]*|[^/]*[.\-_]test)\.[cm]?js$")
+
+
+def _expand_dirs(session, paths: list[str]) -> list[str]:
+    """Directory arguments of ``node --test`` as the test files in them.
+
+    Node 20 searches a directory argument for test files; Node 22 takes every argument as a file or
+    glob and fails on a directory.  Listing the files ourselves (Node 20's rule: a file under a
+    ``test`` directory, or named like ``x.test.js``, ``x-test.js``, ``x_test.js``, ``test-x.js``,
+    ``test.js``) gives one run on both.
+    """
+    out = []
+    for path in paths:
+        found = session.exec(["find", path, "-type", "f", "(", "-name", "*.js", "-o", "-name", "*.cjs", "-o",
+                              "-name", "*.mjs", ")", "-not", "-path", "*/node_modules/*"], timeout=60)
+        listed = found.stdout.splitlines()
+        if found.exit_code != 0 or listed in ([], [path]):  # missing, a file, or a glob: node's to judge
+            out.append(path)
+            continue
+        files = sorted(f for f in listed if "/test/" in f"/{f}" or _NODE_TEST_FILE.search(f))
+        out.extend(files or [path])
+    return out
 
 
 def _run_once(session, runner: str, pkg, files: list[str] | None):

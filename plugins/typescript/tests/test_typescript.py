@@ -366,3 +366,43 @@ def test_node_test_crashing_file_marks_its_tests_as_errors():
     assert set(got) == set(NODE_IDS)
     assert got["test/queue.test.js > Queue > is first in, first out"] == "error"
     assert Status.ERROR.value in got.values() and reward.value == 0.1
+
+
+# -- the Docker backend ------------------------------------------------------------------------------
+
+def _prepare_in_docker(backend, pkg: Path) -> None:
+    """One networked install in the package's Docker cache volume; the evaluations then run offline."""
+    session = backend.open(pkg, image=plugin.gauntlet_image(language="typescript"), network=True)
+    session.language = "typescript"
+    try:
+        result = plugin.gauntlet_build(session=session)
+    finally:
+        session.close()
+    assert result.ok, result.log[-2000:]
+
+
+@needs_node
+def test_same_outcomes_under_the_docker_backend():
+    """vitest + tsc, jest, node:test + eslint: the Node image (official node image, or Debian with
+    Node 22 from npm on the local base) gives the local verdicts and rewards, offline from its caches."""
+    from backend_parity import assert_same_on_both_backends, docker_or_skip
+
+    backend = docker_or_skip()
+    for pkg in (VITEST, JEST, NODETEST):
+        prepare(pkg)
+        _prepare_in_docker(backend, pkg)
+    assert_same_on_both_backends(VITEST, "typescript", {
+        "known-good": None,
+        "test fails": edit(VITEST, "src/calc.ts", "for (let i = start; i < end; i++)", "for (let i = start; i <= end; i++)"),
+        "type error": edit(VITEST, "src/calc.ts", "  return a - b;", "  return String(a - b);"),
+        "tsc warning": edit(VITEST, "src/calc.ts", "  let total = 0;\n", "  let total = 0;\n  const unused = 42;\n"),
+    }, {"known-good": 1.0, "test fails": 0.1, "type error": -0.3, "tsc warning": 0.7})
+    assert_same_on_both_backends(JEST, "typescript", {
+        "known-good": None,
+        "test fails": edit(JEST, "src/strings.js", 'const clean = text.toLowerCase();', 'const clean = text;'),
+        "syntax error": edit(JEST, "src/strings.js", "  let out = \"\";", "  let out = ;"),
+    }, {"known-good": 1.0, "test fails": 0.1, "syntax error": -0.3})
+    assert_same_on_both_backends(NODETEST, "typescript", {
+        "known-good": None,
+        "eslint warning": edit(NODETEST, "src/queue.js", "  pop() {\n", "  pop() {\n    let spare = 1;\n"),
+    }, {"known-good": 1.0, "eslint warning": 0.7})
