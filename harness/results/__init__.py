@@ -94,6 +94,13 @@ class RunWriter:
             self.path.unlink()
         self._repair_tail()
 
+    def update_manifest(self, **fields: Any) -> None:
+        """Add what is known only after the run started (e.g. the images it used); atomic."""
+        with self._lock:
+            for k, v in fields.items():
+                setattr(self.manifest, k, v)
+            _atomic_write(self.dir / MANIFEST, json.dumps(self.manifest.__dict__, indent=2, default=str))
+
     def _repair_tail(self) -> None:
         """Drop a torn last line left by a crash, so appends start on a fresh line."""
         if not self.path.exists():

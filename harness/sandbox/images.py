@@ -81,6 +81,12 @@ def exists(name: str) -> bool:
         return False
 
 
+def digest(name: str) -> str:
+    """What a manifest records for an image: its registry digest when it has one, else its local id."""
+    img = client().images.get(name)
+    return (img.attrs.get("RepoDigests") or [img.id])[0]
+
+
 def ensure_present(name: str, pull: bool = True) -> None:
     from docker.errors import APIError, ImageNotFound
 

@@ -31,6 +31,13 @@ class Environment:
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits(timeout=1800, memory_mb=8192, processes=4096)
+        self.images: dict[str, str] = {}  # image name -> digest or id, for the run's manifest
+
+    def _record_image(self, name: str) -> None:
+        from harness.sandbox import images
+
+        if name not in self.images:
+            self.images[name] = images.digest(name)
 
     def language_of(self, instance: dict) -> str | None:
         return language_of(instance)
@@ -58,6 +65,7 @@ class OfficialEnvironment(Environment):
         if not name:
             raise InfraError(f"{instance['instance_id']}: the dataset row has no 'image' (not a swebench 5 dataset?)")
         images.ensure_present(name, pull=self.pull)
+        self._record_image(name)
         with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as empty:
             session = self.backend.open(empty, image=name, limits=self.limits, network=False)
             try:
@@ -130,6 +138,8 @@ class OwnEnvironment(Environment):
                 prep.close()
         session = self.backend.open(tree, image=image, limits=self.limits, network=False, cache_key=key)
         session.language = language
+        if session.protections.get("image"):
+            self._record_image(session.protections["image"])
         return session
 
     def _instance_image(self, instance: dict, spec, tree: Path) -> str:
@@ -137,11 +147,14 @@ class OwnEnvironment(Environment):
         from harness.sandbox import images
 
         base = images.build(spec)
+        self._record_image(base)
         prepare = "".join(f"RUN {cmd}\n" for cmd in spec.prepare)
         dockerfile = f"FROM {base}\nUSER root\nCOPY testbed /testbed\nWORKDIR /testbed\n{prepare}"
         key = hashlib.sha256(f"{dockerfile}{instance['repo']}{instance['base_commit']}".encode()).hexdigest()[:12]
         tag = f"gauntlet-swe/{instance['instance_id'].lower()}:{key}"
-        return images.build_context(tag, dockerfile, {"testbed": tree})
+        built = images.build_context(tag, dockerfile, {"testbed": tree})
+        self._record_image(built)
+        return built
 
     def _prepared_local_session(self, tree: Path, spec):
         if not spec.prepare:

@@ -121,8 +121,10 @@ def run(
         for f in futures:
             f.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        writer.update_manifest(images=dict(env.images))
         raise
     pool.shutdown(wait=True)
+    writer.update_manifest(images=dict(env.images))
     summary = summarize(instances, predictions, results, run_dir)
     for model in models:
         write_summary(summary, run_dir / f"{model.replace('/', '__')}.{options.run_id}.json")

@@ -56,6 +56,11 @@ WORKDIR /workspace
 """
 
 
+# Installs a package's dependencies into the project (ImageSpec.prepare; SWE-bench's own-environment
+# mode runs it with network before the offline evaluation): from the lockfile when there is one.
+PREPARE = ("if [ -f package-lock.json ]; then npm ci; elif [ -f package.json ]; then npm install; fi",)
+
+
 def image_spec() -> ImageSpec:
     return ImageSpec(
         language="typescript",
@@ -63,4 +68,5 @@ def image_spec() -> ImageSpec:
         base_image=BASE_IMAGE,
         build_args={"TYPESCRIPT_VERSION": TYPESCRIPT},
         tools={"node": "22 (LTS; node-linux-<arch>@22 from npm on a bare bookworm base)", "npm": "bundled", "typescript": TYPESCRIPT},
+        prepare=PREPARE,
     )
