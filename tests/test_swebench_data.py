@@ -11,8 +11,22 @@ from harness.benchmarks.swebench.dataset import DatasetError, language_of, load_
 from harness.benchmarks.swebench.guard import find_test_edits  # noqa: E402
 from harness.benchmarks.swebench.predictions import gold_predictions, load_predictions  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "swebench"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared SWE-bench data not found at {SHARED}")
+
+def _shared() -> Path:
+    """The real SWE-bench sets: $GAUNTLET_SWEBENCH_DATA, else ../shared next to the checkout (the
+    development layout), else /work/shared (where CI's clean clone finds them)."""
+    import os
+
+    for root in (os.environ.get("GAUNTLET_SWEBENCH_DATA"), Path(__file__).resolve().parents[2] / "shared" / "data" / "swebench",
+                 "/work/shared/data/swebench"):
+        if root and Path(root).is_dir():
+            return Path(root)
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "swebench"
+
+
+SHARED = _shared()
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared SWE-bench data not found at {SHARED} "
+                                  "(set GAUNTLET_SWEBENCH_DATA)")
 
 
 @needs_shared

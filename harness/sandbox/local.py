@@ -38,7 +38,7 @@ from harness.sandbox.capture import BoundedCapture, drain
 
 # Variables that carry no secrets and that toolchains need to be found.
 PASSENV = ("PATH", "LANG", "LC_ALL", "TZ", "RUSTUP_HOME", "CARGO_HOME", "GOROOT", "GOPATH", "GOPROXY",
-           "GOFLAGS", "JAVA_HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "PIP_CERT")
+           "GOFLAGS", "GOMODCACHE", "JAVA_HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "PIP_CERT")
 
 
 @functools.cache
@@ -75,13 +75,16 @@ def _pids_cgroup_root() -> Path | None:
 
 
 def _host_toolchain_env() -> dict[str, str]:
-    """Keep toolchains that live under the real home (rustup, cargo) working once HOME moves."""
+    """Keep toolchains and download caches that live under the real home (rustup, cargo, Go's module
+    cache) working once HOME moves: a dependency step and the offline run after it share them."""
     env: dict[str, str] = {}
     home = Path.home()
     if "RUSTUP_HOME" not in os.environ and (home / ".rustup").is_dir():
         env["RUSTUP_HOME"] = str(home / ".rustup")
     if "CARGO_HOME" not in os.environ and (home / ".cargo").is_dir():
         env["CARGO_HOME"] = str(home / ".cargo")
+    if "GOPATH" not in os.environ and "GOMODCACHE" not in os.environ:
+        env["GOMODCACHE"] = str(home / "go" / "pkg" / "mod")
     return env
 
 
