@@ -26,14 +26,14 @@ class TaskStore:
         self.repo = repo
         self.path = Path(root).resolve() / repo.replace("/", "__")
 
-    def git(self, *args: str, index: str | None = None, stdin: str | None = None) -> str:
+    def git(self, *args: str, index: str | None = None, stdin: str | None = None, strip: bool = True) -> str:
         env = {**os.environ, **_ENV}
         if index:
             env["GIT_INDEX_FILE"] = index
         r = subprocess.run(["git", *args], cwd=self.path, env=env, input=stdin, capture_output=True, text=True, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"git {' '.join(args[:2])} failed in {self.path}: {r.stderr.strip()[-400:]}")
-        return r.stdout.strip()
+        return r.stdout.strip() if strip else r.stdout
 
     def snapshot(self, source: Path) -> tuple[str, Path]:
         """Commit ``source``'s files (build outputs excluded) as the clean snapshot; returns (commit, tree dir)."""
@@ -82,4 +82,5 @@ class TaskStore:
 
     def diff(self, a: str, b: str) -> str:
         """``git diff a b``: the patch that turns commit a into commit b."""
-        return self.git("diff", "--no-color", a, b) + "\n"
+        # Unstripped: a diff can end in a blank context line (" \n"), which the hunk header counts.
+        return self.git("diff", "--no-color", a, b, strip=False)
