@@ -177,6 +177,14 @@ class SandboxConformance:
         code = "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)"
         assert session.exec([PY, "-c", code]).exit_code != 0
 
+    def test_loopback_works_without_network(self, session):
+        """Test suites that start their own server on 127.0.0.1 (HTTP clients' tests) must run offline."""
+        code = ("import socket, threading; srv = socket.create_server(('127.0.0.1', 0)); "
+                "threading.Thread(target=lambda: srv.accept()[0].sendall(b'hi'), daemon=True).start(); "
+                "c = socket.create_connection(srv.getsockname(), timeout=3); print(c.recv(2).decode())")
+        r = session.exec([PY, "-c", code], timeout=20)
+        assert r.exit_code == 0 and r.stdout.strip() == "hi", r.stderr[-500:]
+
     def test_cache_dir_persists_across_sessions(self, backend, workspace):
         first = backend.open(workspace, image=self.image, limits=self.limits)
         try:

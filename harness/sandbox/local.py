@@ -41,17 +41,28 @@ PASSENV = ("PATH", "LANG", "LC_ALL", "TZ", "RUSTUP_HOME", "CARGO_HOME", "GOROOT"
            "GOFLAGS", "GOMODCACHE", "JAVA_HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "PIP_CERT")
 
 
+# A new network namespace starts with its loopback interface down; tests that serve on 127.0.0.1
+# (HTTP clients' own test servers) need it up, as Docker's "none" network has it.
+_LOOPBACK_UP = 'ip link set lo up 2>/dev/null; exec "$@"'
+
+
 @functools.cache
 def _can_unshare_net() -> list[str] | None:
-    """The command prefix that gives a child its own (empty) network namespace, if the kernel lets us."""
+    """The command prefix that gives a child its own network namespace with only loopback, if the
+    kernel lets us (loopback stays down where ``ip`` is missing or may not configure it)."""
     if not shutil.which("unshare"):
         return None
     for prefix in (["unshare", "--net"], ["unshare", "--net", "--map-current-user"]):
         try:
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
-                return prefix
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode != 0:
+                continue
         except (OSError, subprocess.SubprocessError):
             continue
+        with_lo = [*prefix, "/bin/sh", "-c", _LOOPBACK_UP, "sh"]
+        if shutil.which("ip") and subprocess.run([*with_lo, "ip", "-o", "link", "show", "lo"], capture_output=True,
+                                                 text=True, timeout=10).stdout.count(",UP") > 0:
+            return with_lo
+        return prefix
     return None
 
 
