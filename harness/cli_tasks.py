@@ -29,6 +29,9 @@ def generate(
     seed: int = typer.Option(0, help="Seed for the candidates' order."),
     timeout: float = typer.Option(600, help="Seconds allowed for one build or test run."),
     network: bool = typer.Option(False, help="Give the sandboxes network access (to download dependencies)."),
+    related_first: bool = typer.Option(True, "--related-first/--full-suite",
+                                       help="Kill check on the tests that can see the mutated file first (Python, Go, "
+                                            "TypeScript); survivors then cost no whole-suite run."),
 ) -> None:
     """Inject bugs with the language plugin and keep those that the project's own tests catch.
 
@@ -60,7 +63,7 @@ def generate(
     opts = GenerateOptions(
         language=lang, repo_name=name or f"local/{source.resolve().name}", output=output,
         store=store or output.with_name(output.name + ".repos"), backend=backend, max_tasks=max_tasks,
-        max_candidates=max_candidates, workers=workers, seed=seed, timeout=timeout, network=network,
+        max_candidates=max_candidates, workers=workers, seed=seed, timeout=timeout, network=network, related_first=related_first,
     )
     with Progress(TextColumn("[bold]tasks"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[kept]} kept, {task.fields[failed]} don't build, {task.fields[survived]} survived"),

@@ -64,6 +64,9 @@ def test_caught_bugs_become_swe_instances(generated):
     assert all(d["buggy"] != d["fixed"] and d["failing_tests"] for d in debug)
     stats = compute(out)
     assert stats["tasks"] == KEEP and stats["duplicates"] == 0
+    if language == "go":  # two packages: candidates were checked on their own package's tests first
+        records = [json.loads(line) for line in (out.parent / "tasks.jsonl.run" / "results.jsonl").read_text().splitlines()]
+        assert any("kill_check" in r for r in records)
 
 
 def test_generated_tasks_gold_resolves_empty_does_not(generated, tmp_path):
@@ -80,3 +83,26 @@ def test_generated_tasks_gold_resolves_empty_does_not(generated, tmp_path):
     run(rows, empty_predictions(rows), env, RunOptions(run_id="empty", output=tmp_path))
     recs = [json.loads(line) for line in (tmp_path / "empty" / "results.jsonl").read_text().splitlines()]
     assert [r["status"] for r in recs] == ["unresolved"] * len(rows)
+
+
+def test_related_tests_rules(tmp_path):
+    """The kill check's first selection: tests that can see the mutated file, per language."""
+    from harness.tasks.related import related_tests
+
+    files = {
+        "pkg/core.py": "", "tests/test_core.py": "from pkg.core import f\n", "tests/test_other.py": "import json\n",
+        "src/calc.ts": "", "test/calc.test.ts": "import { add } from '../src/calc';\n", "test/io.test.ts": "import x from './io';\n",
+        "words/words.go": "", "words/words_test.go": "func TestSplit(t *testing.T) {}\nfunc ExampleJoin() {}\n",
+        "kv/kv_test.go": "func TestParse(t *testing.T) {}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    py = ["tests/test_core.py::test_a", "tests/test_other.py::test_b"]
+    assert related_tests(tmp_path, "python", "pkg/core.py", py) == ["tests/test_core.py::test_a"]
+    ts = ["test/calc.test.ts > add > works", "test/io.test.ts > reads"]
+    assert related_tests(tmp_path, "typescript", "src/calc.ts", ts) == ["test/calc.test.ts > add > works"]
+    go = ["TestSplit", "TestSplit/empty", "ExampleJoin", "TestParse"]
+    assert related_tests(tmp_path, "go", "words/words.go", go) == ["TestSplit", "TestSplit/empty", "ExampleJoin"]
+    assert related_tests(tmp_path, "rust", "src/lib.rs", ["a::b"]) is None  # the whole suite
+    assert related_tests(tmp_path, "python", "pkg/core.py", ["tests/test_core.py::test_a"]) is None  # all of them anyway

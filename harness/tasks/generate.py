@@ -4,8 +4,9 @@ Pipeline: snapshot the clean repository into a task store -> baseline (build, th
 tests that pass both times are the stable ones, the others are flaky and excluded) -> candidate
 bugs from the language plugin's ``gauntlet_mutate`` (deduplicated by normalised diff) -> each
 candidate applied, built and tested in a sandbox session that its worker keeps warm (the mutated
-file is restored after each candidate, so builds stay incremental) -> kept when it builds and at
-least one stable test now fails.  Kept bugs become commits in the store and SWE-bench instances
+file is restored after each candidate, so builds stay incremental; the tests that can see the
+mutated file run first, the whole suite only for candidates they catch) -> kept when it builds and
+at least one stable test now fails.  Kept bugs become commits in the store and SWE-bench instances
 whose ``patch`` is the fix; every candidate's verdict is recorded as it finishes, so a rerun
 continues where the last one stopped.
 """
@@ -26,6 +27,7 @@ from harness.mutation import MutateOptions, Mutation
 from harness.outcome import Status
 from harness.results import Manifest, RunWriter, fingerprint
 from harness.sandbox import Limits, get_backend
+from harness.tasks.related import related_tests
 from harness.tasks.store import TaskStore
 
 GAUNTLET_PARSER = "gauntlet"
@@ -49,6 +51,7 @@ class GenerateOptions:
     timeout: float = 600.0
     operators: tuple[str, ...] | None = None
     network: bool = False  # let sessions download dependencies (npm, cargo, go modules)
+    related_first: bool = True  # kill check on the tests that can see the mutated file first
 
 
 @dataclass
@@ -98,8 +101,13 @@ def baseline(session, pm, runs: int = 2) -> Baseline:
     return Baseline(stable, flaky, failing, time.monotonic() - start)
 
 
-def validate(session, pm, mutation: Mutation, stable: list[str]) -> dict[str, Any]:
-    """Apply one candidate, build, test; always restore the file.  Returns the verdict record."""
+def validate(session, pm, mutation: Mutation, stable: list[str], related: list[str] | None = None) -> dict[str, Any]:
+    """Apply one candidate, build, test; always restore the file.  Returns the verdict record.
+
+    With ``related`` (the stable tests that can see the mutated file), those run first: when none of
+    them fails the candidate is a survivor without a whole-suite run; when one fails, the whole
+    suite runs for the task's FAIL_TO_PASS and PASS_TO_PASS.
+    """
     original = session.read_file(mutation.file)
     verdict: dict[str, Any] = {"operator": mutation.operator, "file": mutation.file, "line": mutation.line}
     start = time.monotonic()
@@ -111,6 +119,11 @@ def validate(session, pm, mutation: Mutation, stable: list[str]) -> dict[str, An
         build = pm.hook.gauntlet_build(session=session)
         if build is not None and not build.ok:
             return {**verdict, "verdict": "build_failed", "why": "; ".join(str(d) for d in build.errors[:3])}
+        if related:
+            verdict["kill_check"] = f"{len(related)} related tests"
+            first = pm.hook.gauntlet_test(session=session, selection=related)
+            if not _broken(first, related):
+                return {**verdict, "verdict": "survived"}
         report = pm.hook.gauntlet_test(session=session, selection=None)
         status = {t: r.status for t, r in report.tests.items()}
         f2p = [t for t in stable if status.get(t) in (Status.FAILED, Status.ERROR) or (t not in status and report.timed_out)]
@@ -124,6 +137,12 @@ def validate(session, pm, mutation: Mutation, stable: list[str]) -> dict[str, An
     finally:
         session.write_file(mutation.file, original)
         verdict["seconds"] = round(time.monotonic() - start, 3)
+
+
+def _broken(report, tests: list[str]) -> bool:
+    status = {t: r.status for t, r in report.tests.items()}
+    return report.timed_out or bool(report.error) or any(
+        status.get(t) in (Status.FAILED, Status.ERROR) or t not in status for t in tests)
 
 
 def problem_statement(repo: str, f2p: list[str], messages: dict[str, str]) -> str:
@@ -197,7 +216,8 @@ def generate(
                     m = todo.get_nowait()
                 except queue.Empty:
                     return
-                rec = validate(session, pm, m, base.stable)
+                related = related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
+                rec = validate(session, pm, m, base.stable, related)
                 rec["diff"] = m.diff
                 with lock:
                     if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
