@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -114,14 +115,15 @@ class RewardEngine:
         language = task.get("language", "python")
         outcome = Outcome(language=language, backend="executor")
         if language == "python":
+            source = _with_prompt(task, code) if "test" in task else code
             try:
-                compile(task.get("prompt", "") + code, "<solution>", "exec")  # parses only: nothing runs here
+                compile(source, "<solution>", "exec")  # parses only: nothing runs here
             except SyntaxError as e:
                 outcome.build = BuildResult(ok=False, diagnostics=[Diagnostic(e.msg or "syntax error", "solution.py", e.lineno)])
                 return reward_for(outcome, {"task": task, "kind": "solution"})
             outcome.build = BuildResult(ok=True)
             if "test" in task:
-                program = task.get("prompt", "") + code + "\n" + task["test"] + f"\ncheck({task['entry_point']})\n"
+                program = source + "\n" + task["test"] + f"\ncheck({task['entry_point']})\n"
                 r = self.executor.run_script(program, timeout=task.get("timeout", self.options.timeout))
                 cases = {"check": r["passed"]}
             else:
@@ -158,6 +160,22 @@ class RewardEngine:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _with_prompt(task: dict, code: str) -> str:
+    """HumanEval-shaped tasks: a completion continues the prompt, but a chat model's fenced answer
+    usually repeats the whole function.  Then the prompt comes first without its unfinished copy of
+    that function (helpers and imports stay), and the answer's definition is the one called."""
+    prompt, entry = task.get("prompt", ""), task.get("entry_point")
+    defines = re.compile(rf"^(async\s+)?def\s+{re.escape(entry)}\s*\(", re.M) if entry else None
+    if defines is None or not defines.search(code):
+        return prompt + code
+    try:
+        compile(prompt, "<prompt>", "exec")
+        return prompt + "\n" + code
+    except SyntaxError:
+        starts = [m.start() for m in defines.finditer(prompt)]
+        return (prompt[: starts[-1]] if starts else "") + code
 
 
 def _with(reward: Reward, **extra) -> Reward:
