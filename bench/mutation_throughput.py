@@ -1,0 +1,121 @@
+"""Validated mutation candidates per minute: Gauntlet's task generation vs the native mutation tools.
+
+Same machine, same run, same project:
+- Python: the bundled slugify example (its known bug fixed first) — ``mutmut run`` (mutmut 3, when
+  the ``mutmut`` command is on PATH) against ``gauntlet tasks generate`` over every candidate;
+- Rust: the published ``semver`` crate — ``cargo mutants`` on a shard of its mutants (when
+  cargo-mutants is installed) against ``gauntlet tasks generate`` with a candidate cap.
+
+A "validated candidate" is a mutant that was built and tested (caught, survived, timed out, or failed
+to build).  Writes ``bench/results/mutation_throughput.json``.
+
+    python bench/mutation_throughput.py [--workers 2] [--rust-shard 0/8] [--rust-candidates 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from task_generation_real import fetch_rust  # noqa: E402
+
+
+def gauntlet_rate(src: Path, language: str, workers: int, max_candidates: int | None, tmp: Path) -> dict:
+    out = tmp / f"{language}-tasks.jsonl"
+    cmd = ["gauntlet", "tasks", "generate", "--repo", str(src), "--language", language, "--max", "100000",
+           "--workers", str(workers), "-o", str(out), "--timeout", "300"]
+    if max_candidates:
+        cmd += ["--max-candidates", str(max_candidates)]
+    start = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    verdicts = [json.loads(line)["verdict"] for line in (tmp / f"{out.name}.run" / "results.jsonl").read_text().splitlines()]
+    validated = sum(v != "not_applied" for v in verdicts)
+    return {"tool": "gauntlet tasks generate", "validated": validated, "seconds": round(seconds, 1),
+            "per_minute": round(validated / seconds * 60, 1), "caught": verdicts.count("caught")}
+
+
+def python_project(tmp: Path) -> Path:
+    src = Path(shutil.copytree(ROOT / "examples" / "python" / "slugify", tmp / "slugify"))
+    core = src / "slugify" / "core.py"
+    core.write_text(core.read_text().replace("_NON_WORD.split(ascii_text.lower())",
+                                             "[w for w in _NON_WORD.split(ascii_text.lower()) if w]"))
+    return src
+
+
+def mutmut_rate(src: Path, tmp: Path) -> dict | None:
+    if not shutil.which("mutmut"):
+        return None
+    work = Path(shutil.copytree(src, tmp / "mutmut-slugify"))
+    with open(work / "pyproject.toml", "a") as f:
+        f.write('\n[tool.mutmut]\nsource_paths = ["slugify/"]\n')
+    start = time.monotonic()
+    r = subprocess.run(["mutmut", "run"], cwd=work, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    done = re.findall(r"(\d+)/(\d+)", r.stdout)
+    validated = int(done[-1][0]) if done else 0
+    return {"tool": "mutmut run", "validated": validated, "seconds": round(seconds, 1),
+            "per_minute": round(validated / seconds * 60, 1), "exit": r.returncode}
+
+
+def cargo_mutants_rate(crate: Path, tmp: Path, shard: str, workers: int) -> dict | None:
+    if subprocess.run(["cargo", "mutants", "--version"], capture_output=True).returncode != 0:
+        return None
+    work = Path(shutil.copytree(crate, tmp / "cargo-mutants-crate"))
+    start = time.monotonic()
+    r = subprocess.run(["cargo", "mutants", "--shard", shard, "-j", str(workers), "--timeout", "120", "--no-shuffle"],
+                       cwd=work, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    outcomes = json.loads((work / "mutants.out" / "outcomes.json").read_text())
+    validated = sum(1 for o in outcomes.get("outcomes", []) if o.get("scenario") != "Baseline")
+    return {"tool": f"cargo mutants --shard {shard}", "validated": validated, "seconds": round(seconds, 1),
+            "per_minute": round(validated / seconds * 60, 1), "caught": outcomes.get("caught"), "exit": r.returncode}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rust-shard", default="0/8", help="cargo mutants --shard (k/n) for the Rust comparison.")
+    ap.add_argument("--rust-candidates", type=int, default=40, help="Gauntlet's candidate cap on the Rust crate.")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="gauntlet-mutbench-"))
+    results: dict[str, list] = {}
+
+    src = python_project(tmp)
+    rows = [gauntlet_rate(src, "python", args.workers, None, tmp)]
+    native = mutmut_rate(src, tmp)
+    rows += [native] if native else [{"tool": "mutmut", "skipped": "mutmut is not installed (pip install mutmut)"}]
+    results["python: examples/python/slugify"] = rows
+
+    crate = fetch_rust(tmp / "rust")
+    rows = [gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp)]
+    native = cargo_mutants_rate(crate, tmp, args.rust_shard, args.workers)
+    rows += [native] if native else [{"tool": "cargo mutants", "skipped": "cargo-mutants is not installed"}]
+    results["rust: semver crate"] = rows
+
+    for project, rows in results.items():
+        ours = rows[0]["per_minute"]
+        for row in rows:
+            if "per_minute" in row:
+                row["gauntlet_vs_this"] = round(ours / row["per_minute"], 2) if row["per_minute"] else None
+        print(project)
+        for row in rows:
+            print("   ", json.dumps(row))
+    record = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
+              "workers": args.workers, "results": results}
+    (ROOT / "bench" / "results" / "mutation_throughput.json").write_text(json.dumps(record, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
