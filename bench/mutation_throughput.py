@@ -30,10 +30,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from task_generation_real import fetch_rust  # noqa: E402
 
 
-def gauntlet_rate(src: Path, language: str, workers: int, max_candidates: int | None, tmp: Path) -> dict:
-    out = tmp / f"{language}-tasks.jsonl"
+def gauntlet_rate(src: Path, language: str, workers: int, max_candidates: int | None, tmp: Path,
+                  source: str = "plugin") -> dict:
+    """Every candidate of one source validated; the candidate timeout is the automatic one."""
+    out = tmp / f"{language}-{source}-tasks.jsonl"
     cmd = ["gauntlet", "tasks", "generate", "--repo", str(src), "--language", language, "--max", "100000",
-           "--workers", str(workers), "-o", str(out), "--timeout", "300"]
+           "--workers", str(workers), "-o", str(out), "--source", source]
     if max_candidates:
         cmd += ["--max-candidates", str(max_candidates)]
     start = time.monotonic()
@@ -41,7 +43,7 @@ def gauntlet_rate(src: Path, language: str, workers: int, max_candidates: int | 
     seconds = time.monotonic() - start
     verdicts = [json.loads(line)["verdict"] for line in (tmp / f"{out.name}.run" / "results.jsonl").read_text().splitlines()]
     validated = sum(v != "not_applied" for v in verdicts)
-    return {"tool": "gauntlet tasks generate", "validated": validated, "seconds": round(seconds, 1),
+    return {"tool": f"gauntlet tasks generate --source {source}", "validated": validated, "seconds": round(seconds, 1),
             "per_minute": round(validated / seconds * 60, 1), "caught": verdicts.count("caught")}
 
 
@@ -93,21 +95,25 @@ def main() -> int:
 
     src = python_project(tmp)
     rows = [gauntlet_rate(src, "python", args.workers, None, tmp)]
+    if shutil.which("mutmut"):
+        rows.append(gauntlet_rate(src, "python", args.workers, None, tmp, source="mutmut"))
     native = mutmut_rate(src, tmp)
     rows += [native] if native else [{"tool": "mutmut", "skipped": "mutmut is not installed (pip install mutmut)"}]
     results["python: examples/python/slugify"] = rows
 
     crate = fetch_rust(tmp / "rust")
     rows = [gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp)]
+    if shutil.which("cargo-mutants"):
+        rows.append(gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp, source="cargo-mutants"))
     native = cargo_mutants_rate(crate, tmp, args.rust_shard, args.workers)
     rows += [native] if native else [{"tool": "cargo mutants", "skipped": "cargo-mutants is not installed"}]
     results["rust: semver crate"] = rows
 
     for project, rows in results.items():
-        ours = rows[0]["per_minute"]
-        for row in rows:
-            if "per_minute" in row:
-                row["gauntlet_vs_this"] = round(ours / row["per_minute"], 2) if row["per_minute"] else None
+        native = rows[-1].get("per_minute")
+        for row in rows[:-1]:
+            if native:
+                row["vs_native_tool"] = round(row["per_minute"] / native, 2)
         print(project)
         for row in rows:
             print("   ", json.dumps(row))

@@ -27,11 +27,19 @@ def generate(
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Parallel validation sessions."),
     backend: str = typer.Option("local", "--backend", "-b", help="Sandbox backend."),
     seed: int = typer.Option(0, help="Seed for the candidates' order."),
-    timeout: float = typer.Option(600, help="Seconds allowed for one build or test run."),
+    timeout: Optional[float] = typer.Option(None, help="Seconds allowed for one build or test run of a candidate "
+                                            "(default: 5x the clean suite's time + 5 s, at least 10 s)."),
     network: bool = typer.Option(False, help="Give the sandboxes network access (to download dependencies)."),
     related_first: bool = typer.Option(True, "--related-first/--full-suite",
                                        help="Kill check on the tests that can see the mutated file first (Python, Go, "
                                             "TypeScript); survivors then cost no whole-suite run."),
+    fail_fast: bool = typer.Option(True, "--fail-fast/--no-fail-fast",
+                                   help="The kill check stops at its first failing test (pytest -x, go test -failfast, "
+                                        "vitest/jest --bail)."),
+    sources: list[str] = typer.Option(["plugin"], "--source",
+                                      help="Candidate source, repeatable: plugin (the language plugin's operators), "
+                                           "cargo-mutants (Rust; `cargo install cargo-mutants`), mutmut (Python; "
+                                           "`pip install mutmut`)."),
 ) -> None:
     """Inject bugs with the language plugin and keep those that the project's own tests catch.
 
@@ -45,6 +53,7 @@ def generate(
     from harness.sandbox import SandboxError
     from harness.tasks.generate import GenerateError, GenerateOptions
     from harness.tasks.generate import generate as run_generate
+    from harness.tasks.native import NativeToolMissing, require
 
     pm = get_plugin_manager()
     source = Path(repo)
@@ -60,10 +69,16 @@ def generate(
         lang = resolve_language(source, language, pm)
     except UsageError as e:
         fail_usage(str(e))
+    try:
+        for s in sources:
+            require(s)
+    except (ValueError, NativeToolMissing) as e:
+        fail_usage(str(e))
     opts = GenerateOptions(
         language=lang, repo_name=name or f"local/{source.resolve().name}", output=output,
         store=store or output.with_name(output.name + ".repos"), backend=backend, max_tasks=max_tasks,
         max_candidates=max_candidates, workers=workers, seed=seed, timeout=timeout, network=network, related_first=related_first,
+        fail_fast=fail_fast, sources=tuple(sources),
     )
     with Progress(TextColumn("[bold]tasks"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[kept]} kept, {task.fields[failed]} don't build, {task.fields[survived]} survived"),

@@ -93,6 +93,9 @@ class Session(Protocol):
     - ``close()``: stop every process the session started and remove its copy.  Idempotent.
     - ``network``: whether commands may reach the network (off unless the user opted in).
     - ``protections``: which isolation measures are really active (backend-specific keys).
+    - ``fail_fast``: set by the core around a kill check; a test hook that can (pytest ``-x``,
+      ``go test -failfast``, vitest / jest bail) stops at the first failing test.  Read it with
+      ``getattr(session, "fail_fast", False)``.
     """
 
     backend: str

@@ -19,7 +19,7 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +27,7 @@ from harness.mutation import MutateOptions, Mutation
 from harness.outcome import Status
 from harness.results import Manifest, RunWriter, fingerprint
 from harness.sandbox import Limits, get_backend
+from harness.tasks.native import native_candidates, require
 from harness.tasks.related import related_tests
 from harness.tasks.store import TaskStore
 
@@ -48,10 +49,12 @@ class GenerateOptions:
     max_candidates: int | None = None
     workers: int = 2
     seed: int = 0
-    timeout: float = 600.0
+    timeout: float | None = None  # None: derived from the clean suite's time (see candidate_timeout)
     operators: tuple[str, ...] | None = None
     network: bool = False  # let sessions download dependencies (npm, cargo, go modules)
     related_first: bool = True  # kill check on the tests that can see the mutated file first
+    fail_fast: bool = True  # the kill check stops at its first failing test
+    sources: tuple[str, ...] = ("plugin",)  # candidate sources: plugin, cargo-mutants, mutmut
 
 
 @dataclass
@@ -60,6 +63,17 @@ class Baseline:
     flaky: list[str]
     failing: list[str]
     seconds: float
+    test_seconds: float = 0.0  # the slower of the clean suite's runs
+    build_seconds: float = 0.0  # the clean build (a worker's first, cold build takes about this)
+
+
+def candidate_timeout(base: Baseline) -> float:
+    """Seconds one build or test run of a candidate may take when the user gave no --timeout.
+
+    A mutant that loops forever would otherwise hold a worker for the whole default limit (10
+    minutes); like cargo-mutants and mutmut, scale the limit from the clean suite's own time.
+    """
+    return max(10.0, 5 * base.test_seconds + 5, 3 * base.build_seconds)
 
 
 @dataclass
@@ -85,9 +99,14 @@ def normalised_diff(diff: str) -> str:
 def baseline(session, pm, runs: int = 2) -> Baseline:
     start = time.monotonic()
     build = pm.hook.gauntlet_build(session=session)
+    build_seconds = time.monotonic() - start
     if build is not None and not build.ok:
         raise GenerateError("the clean repository does not build: " + "; ".join(str(d) for d in build.errors[:5]))
-    reports = [pm.hook.gauntlet_test(session=session, selection=None) for _ in range(runs)]
+    reports, slowest = [], 0.0
+    for _ in range(runs):
+        t0 = time.monotonic()
+        reports.append(pm.hook.gauntlet_test(session=session, selection=None))
+        slowest = max(slowest, time.monotonic() - t0)
     if any(r is None for r in reports):
         raise GenerateError(f"no plugin runs the tests of language {session.language!r}")
     ids = set().union(*(r.tests for r in reports))
@@ -98,15 +117,17 @@ def baseline(session, pm, runs: int = 2) -> Baseline:
     if not stable:
         why = reports[0].error or "no test passes on the clean repository"
         raise GenerateError(f"cannot generate tasks: {why}")
-    return Baseline(stable, flaky, failing, time.monotonic() - start)
+    return Baseline(stable, flaky, failing, time.monotonic() - start, slowest, build_seconds)
 
 
-def validate(session, pm, mutation: Mutation, stable: list[str], related: list[str] | None = None) -> dict[str, Any]:
+def validate(session, pm, mutation: Mutation, stable: list[str], related: list[str] | None = None,
+             fail_fast: bool = False) -> dict[str, Any]:
     """Apply one candidate, build, test; always restore the file.  Returns the verdict record.
 
     With ``related`` (the stable tests that can see the mutated file), those run first: when none of
     them fails the candidate is a survivor without a whole-suite run; when one fails, the whole
-    suite runs for the task's FAIL_TO_PASS and PASS_TO_PASS.
+    suite runs for the task's FAIL_TO_PASS and PASS_TO_PASS.  With ``fail_fast`` that kill check
+    stops at its first failure (``session.fail_fast``, which plugins pass to their runner).
     """
     original = session.read_file(mutation.file)
     verdict: dict[str, Any] = {"operator": mutation.operator, "file": mutation.file, "line": mutation.line}
@@ -121,7 +142,11 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
             return {**verdict, "verdict": "build_failed", "why": "; ".join(str(d) for d in build.errors[:3])}
         if related:
             verdict["kill_check"] = f"{len(related)} related tests"
-            first = pm.hook.gauntlet_test(session=session, selection=related)
+            session.fail_fast = fail_fast
+            try:
+                first = pm.hook.gauntlet_test(session=session, selection=related)
+            finally:
+                session.fail_fast = False
             if not _broken(first, related):
                 return {**verdict, "verdict": "survived"}
         report = pm.hook.gauntlet_test(session=session, selection=None)
@@ -164,11 +189,13 @@ def generate(
     on_progress: Callable[[GenerateReport], None] | None = None,
 ) -> GenerateReport:
     start = time.monotonic()
+    for name in opts.sources:
+        require(name)
     store = TaskStore(opts.store, opts.repo_name)
     clean_commit, tree = store.snapshot(source)
     spec = pm.hook.gauntlet_image(language=opts.language) if opts.backend == "docker" else None
     backend = get_backend(opts.backend)
-    limits = Limits(timeout=opts.timeout)
+    limits = Limits(timeout=opts.timeout or Limits().timeout)
     key = f"tasks-{opts.repo_name.replace('/', '__')}"
 
     def open_session(worker: int):
@@ -183,11 +210,9 @@ def generate(
     except BaseException:
         first.close()
         raise
-    candidates = pm.hook.gauntlet_mutate(
-        workspace=tree,
-        options=MutateOptions(language=opts.language, seed=opts.seed, max_candidates=opts.max_candidates,
-                              operators=opts.operators),
-    ) or []
+    if opts.timeout is None:
+        first.limits = limits = replace(limits, timeout=candidate_timeout(base))
+    candidates = candidate_pool(tree, opts, pm)
     seen: set[str] = set()
     unique: list[Mutation] = []
     for m in candidates:
@@ -217,7 +242,7 @@ def generate(
                 except queue.Empty:
                     return
                 related = related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
-                rec = validate(session, pm, m, base.stable, related)
+                rec = validate(session, pm, m, base.stable, related, opts.fail_fast)
                 rec["diff"] = m.diff
                 with lock:
                     if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
@@ -238,6 +263,24 @@ def generate(
     write_tasks(writer, store, clean_commit, unique, opts)
     report.seconds = time.monotonic() - start
     return report
+
+
+def candidate_pool(tree: Path, opts: GenerateOptions, pm) -> list[Mutation]:
+    """Candidates from each source in ``opts.sources``, each capped at ``max_candidates``."""
+    found: list[Mutation] = []
+    for source in opts.sources:
+        if source == "plugin":
+            found += pm.hook.gauntlet_mutate(
+                workspace=tree,
+                options=MutateOptions(language=opts.language, seed=opts.seed, max_candidates=opts.max_candidates,
+                                      operators=opts.operators),
+            ) or []
+        else:
+            native = native_candidates(source, tree)
+            if opts.operators:
+                native = [m for m in native if m.operator in opts.operators or source in opts.operators]
+            found += native[: opts.max_candidates] if opts.max_candidates else native
+    return found
 
 
 def _count(report: GenerateReport, rec: dict) -> None:

@@ -35,7 +35,8 @@ def run_flag(selection: list[str] | None) -> list[str]:
 
 
 def run_tests(session, selection: list[str] | None) -> TestReport:
-    args = ["test", "-json", "-vet=off", f"-timeout={go_timeout(session)}s", *run_flag(selection),
+    fail_fast = ["-failfast"] if getattr(session, "fail_fast", False) else []
+    args = ["test", "-json", "-vet=off", *fail_fast, f"-timeout={go_timeout(session)}s", *run_flag(selection),
             *gocmd.packages(session)]
     result = gocmd.run(session, args)
     run = testjson.parse(result.stdout)

@@ -119,7 +119,7 @@ def gauntlet_test(session, selection):
     # entry while every other module still runs, so one broken file does not hide all results.
     argv = ["python3", "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", "--rootdir=.",
             "--continue-on-collection-errors", f"--junitxml={REPORT}", "-o", "junit_family=xunit1",
-            *(selection or [])]
+            *(["-x"] if getattr(session, "fail_fast", False) else []), *(selection or [])]
     session.exec(["rm", "-f", REPORT])
     r = session.exec(argv, env=_env(session))
     report = TestReport(log=r.output, exit_code=r.exit_code, timed_out=r.timed_out, duration=r.duration)

@@ -41,11 +41,13 @@ def list_files(session, suffixes) -> list[str]:
 
 def _command(session, runner: str, pkg, files: list[str] | None) -> list[str]:
     report = f"{REPORT_DIR}/report"
+    bail = getattr(session, "fail_fast", False)  # node:test has no such switch
     if runner == "vitest":
         return ["node_modules/.bin/vitest", "run", "--reporter=verbose", "--reporter=json",
-                f"--outputFile.json={report}", *(files or [])]
+                f"--outputFile.json={report}", *(["--bail=1"] if bail else []), *(files or [])]
     if runner == "jest":
-        argv = ["node_modules/.bin/jest", "--ci", "--json", f"--outputFile={report}", "--verbose", "--no-watchman"]
+        argv = ["node_modules/.bin/jest", "--ci", "--json", f"--outputFile={report}", "--verbose", "--no-watchman",
+                *(["--bail"] if bail else [])]
         cache = session.cache_dir("jest")
         if cache:
             argv.append(f"--cacheDirectory={cache}")
