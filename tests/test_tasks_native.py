@@ -36,7 +36,7 @@ def test_cargo_mutants_records_become_plain_edits(tmp_path):
          "span": {"start": {"line": 2, "column": 5}, "end": {"line": 2, "column": 10}}},
     ]
     sub, value = from_cargo_mutants_json(tmp_path, records)
-    assert isinstance(sub, Mutation) and sub.operator == "cargo-mutants:BinaryOperator"
+    assert isinstance(sub, Mutation) and sub.operator == "cargo-mutants-BinaryOperator"
     assert (sub.line, sub.original, sub.replacement) == (2, "+", "-")
     assert "+    a - b" in sub.diff
     assert (value.original, value.replacement) == ("a + b", "1")
@@ -49,7 +49,7 @@ def test_cargo_mutants_lists_real_mutants_that_apply(tmp_path):
 
     src = shutil.copytree(RUST, tmp_path / "textstats", ignore=shutil.ignore_patterns("target"))
     found = cargo_mutants(src)
-    assert found and all(m.operator.startswith("cargo-mutants:") for m in found)
+    assert found and all(m.operator.startswith("cargo-mutants-") for m in found)
     subprocess.run(["git", "init", "-q"], cwd=src, check=True)
     for m in found[:10]:
         r = subprocess.run(["git", "apply", "--check", "-"], cwd=src, input=m.diff, text=True, capture_output=True)
@@ -94,3 +94,20 @@ def test_candidate_timeout_scales_with_the_clean_suite():
     assert candidate_timeout(Baseline([], [], [], 1.0, test_seconds=0.5, build_seconds=0.1)) == 10.0
     assert candidate_timeout(Baseline([], [], [], 1.0, test_seconds=20.0, build_seconds=1.0)) == 105.0
     assert candidate_timeout(Baseline([], [], [], 1.0, test_seconds=1.0, build_seconds=60.0)) == 180.0
+
+
+@pytest.mark.skipif(not shutil.which("cargo-mutants"), reason="cargo-mutants is not installed (cargo install --locked cargo-mutants)")
+def test_cargo_mutants_source_generates_tasks(tmp_path):
+    """Operator names from the tool become branch names and instance ids: they must stay valid for git."""
+    pm = get_plugin_manager()
+    if "rust" not in pm.languages() or not shutil.which("cargo"):
+        pytest.skip(reason="gauntlet-rust or cargo is not installed")
+    src = shutil.copytree(RUST, tmp_path / "textstats", ignore=shutil.ignore_patterns("target"))
+    out = tmp_path / "tasks.jsonl"
+    opts = GenerateOptions(language="rust", repo_name="example/textstats", output=out, store=tmp_path / "store",
+                           max_tasks=2, max_candidates=8, workers=2, sources=("cargo-mutants",))
+    report = generate(src, opts, pm)
+    assert report.kept >= 1
+    tasks = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(t["mutation"]["operator"].startswith("cargo-mutants-") and t["FAIL_TO_PASS"] for t in tasks)
+    assert all(":" not in t["instance_id"] for t in tasks)

@@ -311,7 +311,8 @@ def write_tasks(writer: RunWriter, store: TaskStore, clean: str, order: list[Mut
             fixed = (tree / m.file).read_bytes()
             buggy_text = rec["buggy"]
             digest = hashlib.sha256(normalised_diff(m.diff).encode()).hexdigest()[:10]
-            iid = f"{opts.repo_name.replace('/', '__')}.{m.operator}.{digest}"
+            # ids name git branches and files: keep them to characters both accept
+            iid = re.sub(r"[^A-Za-z0-9._-]", "_", f"{opts.repo_name.replace('/', '__')}.{m.operator}.{digest}")
             buggy = store.commit_change(clean, m.file, buggy_text.encode("utf-8"), f"gauntlet/{iid}", f"bug {iid}")
             instance = {
                 "repo": opts.repo_name,

@@ -93,7 +93,7 @@ def from_cargo_mutants_json(tree: Path, records: list[dict]) -> list[Mutation]:
         if start is None or end is None or end < start:
             continue
         after = text[:start] + rec["replacement"] + text[end:]
-        m = minimal_edit(path, text, after, f"cargo-mutants:{rec.get('genre', 'mutant')}")
+        m = minimal_edit(path, text, after, f"cargo-mutants-{rec.get('genre', 'mutant')}")
         if m:
             out.append(m)
     return out
