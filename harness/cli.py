@@ -8,6 +8,7 @@ does not apply); 2 usage error (bad path, unknown language, bad option); 3 infra
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -183,6 +184,15 @@ def _register_subcommands() -> None:
     cli_tasks.register(app)
     cli_solutions.register(app)
     cli_leaderboard.register(app)
+    # Commands of other import packages of the distribution (trainers) and of third parties come in
+    # through an entry point group, so the core never imports them by name.
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="gauntlet.cli"):
+        try:
+            ep.load()(app)
+        except Exception as e:  # a broken extension must not take the whole CLI down
+            print(f"gauntlet: command group {ep.name!r} from {ep.value} failed to load: {e}", file=sys.stderr)
 
 
 _register_subcommands()
