@@ -35,6 +35,7 @@ class QLoRA:
     rank: int = 128
     alpha: int = 256
     dropout: float = 0.05
+    gradient_checkpointing: bool = True  # memory for long sequences; costs recomputation (and KV-cache-free generation)
     # attention and MLP projections; MoE expert projections are found by name (see model.py)
     target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

@@ -94,9 +94,19 @@ def task_messages(task: dict, tree: Path, stage: str, rng: random.Random) -> lis
 
 
 def grpo_rows(tokenizer, tasks_path: Path, workdir: Path, seed: int = 0) -> list[dict]:
+    """Prompts with their ``gauntlet_task``: from generated SWE-format tasks, or from rows that are
+    already prompts (``{"prompt": text or messages, "gauntlet_task": {...}}``, e.g. solution tasks)."""
     rng = random.Random(seed)
     rows = []
     for task in read_jsonl(tasks_path):
+        if "gauntlet_task" in task:
+            prompt = task["prompt"]
+            if isinstance(prompt, list):
+                prompt = render(tokenizer, prompt, generation_prompt=True)
+            spec = task["gauntlet_task"]
+            rows.append({"prompt": prompt, "gauntlet_task": spec if isinstance(spec, str) else json.dumps(spec),
+                         "instance_id": task.get("instance_id") or task.get("task_id") or str(len(rows))})
+            continue
         tree = snapshot(task, workdir / "snapshots")
         rows.append({"prompt": render(tokenizer, task_messages(task, tree, "grpo", rng), generation_prompt=True),
                      "gauntlet_task": json.dumps(gauntlet_task(task, tree)),

@@ -71,7 +71,7 @@ def load_base(cfg: TrainConfig, texts: Iterable[str] = ()):
     if bnb:
         from peft import prepare_model_for_kbit_training
 
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=cfg.qlora.gradient_checkpointing)
     return model, tokenizer, note
 
 

@@ -91,7 +91,7 @@ def _common_args(cfg: TrainConfig, out: Path) -> dict:
 
     cuda = torch.cuda.is_available()
     return dict(output_dir=str(out), logging_steps=1, save_strategy="no", report_to=[], seed=cfg.seed,
-                bf16=cuda, use_cpu=not cuda)
+                bf16=cuda, use_cpu=not cuda, gradient_checkpointing=cfg.qlora.gradient_checkpointing)
 
 
 def _optim(name: str) -> str:
@@ -247,7 +247,8 @@ def curriculum_callback(stages: tuple[tuple[int, int], ...]):
 
 
 def run_grpo(cfg: TrainConfig, reward_funcs: list[Callable] | None = None, generation_kwargs: dict | None = None,
-             callbacks: list | None = None) -> StageResult:
+             callbacks: list | None = None, fresh: bool = False) -> StageResult:
+    """GRPO from the IPO adapter (``fresh``: from a new LoRA, for measurements of the stage alone)."""
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
@@ -255,7 +256,7 @@ def run_grpo(cfg: TrainConfig, reward_funcs: list[Callable] | None = None, gener
     from trainers.model import load_base, with_adapter
 
     start, out = time.monotonic(), cfg.stage_dir("grpo")
-    previous = _previous(cfg, "grpo")
+    previous = None if fresh else _previous(cfg, "grpo")
     model, tokenizer, note = load_base(cfg, _corpus(cfg))
     model = with_adapter(model, cfg, previous)
     tasks_path = cfg.data_path("tasks")
