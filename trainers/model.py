@@ -66,7 +66,7 @@ def load_base(cfg: TrainConfig, texts: Iterable[str] = ()):
     bnb, note = quantization(cfg)
     kwargs = {"quantization_config": bnb} if bnb else {}
     if torch.cuda.is_available():
-        kwargs["torch_dtype"] = torch.bfloat16
+        kwargs["dtype"] = torch.bfloat16  # transformers >= 4.56 (the train extra's floor)
     model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     if bnb:
         from peft import prepare_model_for_kbit_training
@@ -78,9 +78,9 @@ def load_base(cfg: TrainConfig, texts: Iterable[str] = ()):
 def lora_targets(model, wanted: Iterable[str]) -> tuple[list[str], list[str]]:
     """(target_modules, target_parameters): the wanted projections, plus MoE experts.
 
-    Expert layers that are ``nn.Linear`` per expert are matched by the same names; experts stored
-    as fused 3-D parameters (gpt-oss style ``experts.gate_up_proj``) need PEFT's
-    ``target_parameters``.
+    Expert layers that are ``nn.Linear`` per expert are matched by name, whatever the model calls
+    them (``w1``/``w2``/``w3`` in Mixtral); experts stored as fused 3-D parameters (gpt-oss style
+    ``experts.gate_up_proj``) need PEFT's ``target_parameters``.  The router stays frozen.
     """
     import torch
 
@@ -88,7 +88,8 @@ def lora_targets(model, wanted: Iterable[str]) -> tuple[list[str], list[str]]:
     modules, params = set(), set()
     for name, module in model.named_modules():
         last = name.rsplit(".", 1)[-1]
-        if last in wanted and isinstance(module, torch.nn.Linear | getattr(torch.nn, "Conv1D", torch.nn.Linear)):
+        linear = isinstance(module, torch.nn.Linear)
+        if linear and (last in wanted or ".experts." in name):  # Mixtral-style experts: w1 / w2 / w3
             modules.add(last)
         if re.search(r"(^|\.)experts$", name):
             for pname, p in module.named_parameters(recurse=False):
