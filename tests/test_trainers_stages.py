@@ -97,11 +97,12 @@ def _cli(*args):
 def test_sft_ipo_grpo_chain(workdir):
     cfg = str(workdir / "python.toml")
     out = workdir / "adapters"
+    reg = ["--registry", str(workdir / "registry.yaml")]
 
     r = _cli("train", "sft", "--config", cfg, "--set", "sft.max_new_tokens_unused=1")
     assert r.exit_code == 2 and "unknown key 'max_new_tokens_unused'" in " ".join(r.output.split())  # a typo never trains
 
-    r = _cli("train", "sft", "--config", cfg, "--json")
+    r = _cli("train", "sft", "--config", cfg, "--json", *reg)
     sft = json.loads(r.output.strip().splitlines()[-1])
     assert r.exit_code == (0 if sft["passed"] else 1)
     assert set(sft["gates"]) == {"training_loss", "tool_call_format_accuracy", "loss_trend"}
@@ -113,7 +114,7 @@ def test_sft_ipo_grpo_chain(workdir):
     assert len(run["data_sha256"]) >= 2 and "full precision" in run["quantization"]
     assert (out / "python_base" / "config.json").exists()  # the random base, shared by every stage
 
-    r = _cli("train", "ipo", "--config", cfg, "--json")
+    r = _cli("train", "ipo", "--config", cfg, "--json", *reg)
     ipo = json.loads(r.output.strip().splitlines()[-1])
     assert set(ipo["gates"]) == {"kl_divergence", "chosen_over_rejected", "no_collapse"}
     run = json.loads((out / "python_ipo" / "run.json").read_text())
@@ -123,7 +124,7 @@ def test_sft_ipo_grpo_chain(workdir):
     state = json.loads((out / "python_ipo" / "trainer_state.json").read_text())
     assert any("rewards/accuracies" in e for e in state["log_history"])
 
-    r = _cli("train", "grpo", "--config", cfg, "--json")
+    r = _cli("train", "grpo", "--config", cfg, "--json", *reg)
     grpo = json.loads(r.output.strip().splitlines()[-1])
     assert set(grpo["gates"]) == {"mean_reward", "no_collapse", "max_reward"}
     run = json.loads((out / "python_grpo" / "run.json").read_text())
@@ -134,8 +135,19 @@ def test_sft_ipo_grpo_chain(workdir):
     assert any(k.startswith("gauntlet/") for e in state["log_history"] for k in e)
 
     # gates re-checked on the finished run, with the regression gate's missing input a usage error
-    r = _cli("train", "gate", "grpo", "--config", cfg, "--json")
+    r = _cli("train", "gate", "grpo", "--config", cfg, "--json", *reg)
     assert r.exit_code in (0, 1) and json.loads(r.output.strip().splitlines()[-1])["stage"] == "grpo"
+
+    # every stage's adapter is in the registry with its gates, as "trained"; promotion follows the gates
+    from trainers.registry import Registry, RegistryError
+
+    registry = Registry.load(workdir / "registry.yaml")
+    entries = registry.entries("python")
+    assert [e["stage"] for e in entries] == ["sft", "ipo", "grpo"] and {e["status"] for e in entries} == {"trained"}
+    assert entries[0]["eval_metrics"]["tool_call_accuracy"] == sft["gates"]["tool_call_format_accuracy"]["value"]
+    if not all(g["passed"] for g in entries[2]["gates"].values()):
+        with pytest.raises(RegistryError, match="failed gates"):
+            registry.promote("python")
 
 
 def test_a_stage_without_its_previous_adapter_says_what_to_run(tmp_path):

@@ -35,7 +35,22 @@ def _overrides(items: list[str]) -> dict:
     return out
 
 
-def _run(stage: str, config: Path, sets: list[str], as_json: bool) -> None:
+def _record(registry_path: Path, cfg, stage: str, out: Path, stage_gates: dict, metrics: dict | None = None) -> str:
+    """The adapter goes into the registry as "trained" with its gates (updated if already there)."""
+    from trainers.registry import Registry
+
+    reg = Registry.load(registry_path)
+    entry = next((e for e in reg.entries(cfg.language) if e["path"] == str(out)), None)
+    if entry is None or entry["status"] in ("production", "retired"):
+        entry = reg.register(cfg.language, out, cfg.model, stage, metrics, stage_gates)
+    else:
+        entry["gates"] = stage_gates
+        entry["eval_metrics"].update(metrics or {})
+    reg.save()
+    return entry["id"]
+
+
+def _run(stage: str, config: Path, sets: list[str], as_json: bool, registry: Path) -> None:
     from rich.console import Console
 
     from trainers.config import ConfigError, load
@@ -56,8 +71,11 @@ def _run(stage: str, config: Path, sets: list[str], as_json: bool) -> None:
     except (ConfigError, DataError, StageError) as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(EXIT_USAGE) from None
+    metrics = {k: v for k, v in result.extra.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    entry = _record(registry, cfg, stage, result.output, result.gates, metrics)
     _report(console, stage, result.output, result.gates, as_json,
-            {"steps": result.steps, "seconds": round(result.seconds, 1), "stopped_early": result.stopped_early})
+            {"steps": result.steps, "seconds": round(result.seconds, 1), "stopped_early": result.stopped_early,
+             "registry_id": entry})
     raise typer.Exit(0 if result.passed else EXIT_GATES)
 
 
@@ -84,26 +102,28 @@ def _report(console, stage: str, out: Path, stage_gates: dict, as_json: bool, ex
 _CONFIG = typer.Option(..., "--config", "-c", help="Trainer config (TOML), e.g. trainers/configs/rust.toml.")
 _SET = typer.Option([], "--set", help="Override a config value: SECTION.KEY=VALUE (e.g. grpo.max_steps=10). Repeatable.")
 _JSON = typer.Option(False, "--json", help="Print the gates as JSON.")
+_REGISTRY = typer.Option(Path("checkpoints/adapter_registry.yaml"), "--registry",
+                         help="Adapter registry to record the adapter and its gates in.")
 
 
 @app.command()
-def sft(config: Path = _CONFIG, set_: List[str] = _SET, as_json: bool = _JSON) -> None:
+def sft(config: Path = _CONFIG, set_: List[str] = _SET, as_json: bool = _JSON, registry: Path = _REGISTRY) -> None:
     """Stage 1: supervised fine-tuning on debug pairs (and trajectories). Gates: loss < 0.5, tool-call format > 95%."""
-    _run("sft", config, set_, as_json)
+    _run("sft", config, set_, as_json, registry)
 
 
 @app.command()
-def ipo(config: Path = _CONFIG, set_: List[str] = _SET, as_json: bool = _JSON) -> None:
+def ipo(config: Path = _CONFIG, set_: List[str] = _SET, as_json: bool = _JSON, registry: Path = _REGISTRY) -> None:
     """Stage 2: IPO (DPO, loss_type="ipo") on pairs ranked by Gauntlet outcomes, from the SFT adapter.
     Gates: KL < 0.5 (warn 0.3), chosen > rejected on > 80% of pairs."""
-    _run("ipo", config, set_, as_json)
+    _run("ipo", config, set_, as_json, registry)
 
 
 @app.command()
-def grpo(config: Path = _CONFIG, set_: List[str] = _SET, as_json: bool = _JSON) -> None:
+def grpo(config: Path = _CONFIG, set_: List[str] = _SET, as_json: bool = _JSON, registry: Path = _REGISTRY) -> None:
     """Stage 3: GRPO with Gauntlet rewards on Gauntlet tasks, from the IPO adapter, with the sequence-length
     curriculum. Gates: mean reward (last 500 steps) > 0.3, reward std > 0.01, max reward > 0.7."""
-    _run("grpo", config, set_, as_json)
+    _run("grpo", config, set_, as_json, registry)
 
 
 @app.command()
@@ -114,6 +134,7 @@ def gate(
     candidate: Optional[Path] = typer.Option(None, help="The same suite run with the adapter."),
     max_regression: float = typer.Option(0.05, help="Largest allowed relative drop on any shared benchmark."),
     as_json: bool = _JSON,
+    registry: Path = _REGISTRY,
 ) -> None:
     """Re-check a finished stage's gates from its trainer_state.json, plus the regression gate when both runs are given.
     Exit 0 when every gate passes, 1 otherwise, 2 on bad input."""
@@ -136,6 +157,7 @@ def gate(
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(EXIT_USAGE) from None
     gates.write(out, stage, stage_gates)
+    _record(registry, cfg, stage, out, stage_gates)
     _report(console, stage, out, stage_gates, as_json, {})
     raise typer.Exit(0 if gates.all_passed(stage_gates) else EXIT_GATES)
 
