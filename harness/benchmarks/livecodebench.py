@@ -61,6 +61,8 @@ class Problem:
 
     @classmethod
     def from_row(cls, row: dict) -> "Problem":
+        if not isinstance(row, dict):
+            raise LCBError(f"a problem must be a JSON object, not {type(row).__name__}")
         try:
             meta = row.get("metadata") or {}
             return cls(
@@ -74,7 +76,7 @@ class Problem:
                 difficulty=row.get("difficulty", ""),
                 public_test_cases=_tests(row.get("public_test_cases") or "[]"),
                 private_test_cases=_tests(decode_private_tests(row.get("private_test_cases") or "[]")),
-                metadata=json.loads(meta) if isinstance(meta, str) else dict(meta),
+                metadata=_mapping(json.loads(meta) if isinstance(meta, str) else meta),
             )
         except (KeyError, ValueError, TypeError) as e:
             raise LCBError(f"problem {row.get('question_id', '?')}: not a LiveCodeBench row ({e})") from e
@@ -90,7 +92,15 @@ def _date(value) -> datetime | None:
 
 def _tests(value) -> list[Test]:
     rows = json.loads(value) if isinstance(value, str) else value
-    return [Test(str(t["input"]), str(t["output"]), t.get("testtype", "stdin")) for t in rows]
+    if not isinstance(rows, list) or not all(isinstance(t, dict) for t in rows):
+        raise ValueError("test cases must be a list of objects")
+    return [Test(str(t["input"]), str(t["output"]), str(t.get("testtype", "stdin"))) for t in rows]
+
+
+def _mapping(value) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"metadata must be an object, not {type(value).__name__}")
+    return dict(value)
 
 
 class _TextOnly(pickle.Unpickler):
@@ -108,8 +118,11 @@ def decode_private_tests(value):
         return json.loads(value)
     except ValueError:
         pass
-    raw = zlib.decompress(base64.b64decode(value.encode("utf-8")))
-    inner = _TextOnly(io.BytesIO(raw)).load()
+    try:
+        raw = zlib.decompress(base64.b64decode(value.encode("utf-8")))
+        inner = _TextOnly(io.BytesIO(raw)).load()
+    except Exception as e:  # noqa: BLE001 - corrupt base64 / zlib / pickle data raises many kinds
+        raise ValueError(f"private test cases are neither JSON nor LiveCodeBench's encoding ({type(e).__name__}: {e})") from e
     return json.loads(inner) if isinstance(inner, (str, bytes)) else inner
 
 
@@ -139,15 +152,18 @@ def load_problems(source: str, split: str = "test", release: str | None = None) 
     return [Problem.from_row(dict(r)) for r in ds]
 
 
-def _read_rows(path: Path) -> list[dict]:
-    text = path.read_text(encoding="utf-8")
+def _read_rows(path: Path) -> list:
     try:
+        text = path.read_text(encoding="utf-8")
         if path.suffix == ".jsonl":
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         data = json.loads(text)
-    except ValueError as e:
+    except ValueError as e:  # UnicodeDecodeError included
         raise LCBError(f"{path}: not JSON ({e})") from e
-    return data if isinstance(data, list) else data.get("problems", [])
+    rows = data.get("problems", []) if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise LCBError(f"{path}: expected a JSON list (or {{\"problems\": [...]}}), not {type(rows).__name__}")
+    return rows
 
 
 def parse_day(value: str | None, flag: str) -> datetime | None:
@@ -182,7 +198,11 @@ def read_samples(path: str | Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for r in rows:
         try:
+            if not isinstance(r, dict):
+                raise TypeError(f"a sample must be an object, not {type(r).__name__}")
             codes = r["code_list"] if "code_list" in r else [r["code"]]
+            if not isinstance(codes, list):
+                raise TypeError("code_list must be a list")
             out.setdefault(str(r["question_id"]), []).extend(str(c) for c in codes)
         except (KeyError, TypeError) as e:
             raise LCBError(f"{p}: a sample needs question_id and code_list ({e})") from e

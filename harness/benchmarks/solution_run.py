@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from harness.results import RunWriter
+from harness.results import RunWriter, atomic_write_text
 
 
 def run_problems(
@@ -36,4 +36,5 @@ def run_problems(
 
 
 def write_summary(run_dir: Path, summary: dict) -> None:
-    (Path(run_dir) / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    """Atomic (temp file + os.replace): a run killed while writing keeps the previous summary."""
+    atomic_write_text(Path(run_dir) / "summary.json", json.dumps(summary, indent=2) + "\n")

@@ -3,7 +3,8 @@
 A run directory holds ``manifest.json`` (what ran: tool and plugin versions, backend, images,
 seeds, dataset fingerprint, arguments) and ``results.jsonl`` (one record per task, appended and
 fsync'ed as each task finishes).  A run that is stopped and started again skips the tasks that
-already have a record; a torn last line (a crash mid-write) is ignored and rewritten.
+already have a record; a torn last line (a crash mid-write) is truncated and its task graded again.
+Whole files (manifest, summaries, reports) go through ``atomic_write_text``: temp file + os.replace.
 """
 
 from __future__ import annotations
@@ -89,10 +90,10 @@ class RunWriter:
             manifest.run_id = json.loads(old.read_text())["run_id"]
         self.manifest = manifest
         _atomic_write(old, json.dumps(manifest.__dict__, indent=2, default=str))
-        self.done: dict[str, dict] = {r["task_id"]: r for r in read_records(self.path)} if resume else {}
         if not resume and self.path.exists():
             self.path.unlink()
-        self._repair_tail()
+        self._repair_tail()  # before reading: a dropped torn line must not count as done
+        self.done: dict[str, dict] = {r["task_id"]: r for r in read_records(self.path)} if resume else {}
 
     def update_manifest(self, **fields: Any) -> None:
         """Add what is known only after the run started (e.g. the images it used); atomic."""
@@ -102,13 +103,21 @@ class RunWriter:
             _atomic_write(self.dir / MANIFEST, json.dumps(self.manifest.__dict__, indent=2, default=str))
 
     def _repair_tail(self) -> None:
-        """Drop a torn last line left by a crash, so appends start on a fresh line."""
+        """Truncate a torn last line (a kill mid-append) in place, so appends start on a fresh line.
+
+        Every record ends with its newline, so bytes after the last newline are an incomplete
+        record even when they happen to parse; the task is graded again."""
         if not self.path.exists():
             return
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            keep = data[: data.rfind(b"\n") + 1]
-            _atomic_write(self.path, keep.decode("utf-8", "replace"))
+        with open(self.path, "r+b") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            keep = _last_newline_end(f, size)
+            if keep < size:
+                f.truncate(keep)
+                f.flush()
+                os.fsync(f.fileno())
 
     def write(self, task_id: str, record: dict[str, Any]) -> dict[str, Any]:
         rec = {"schema_version": SCHEMA_VERSION, "run_id": self.manifest.run_id, "task_id": task_id, **record,
@@ -117,8 +126,8 @@ class RunWriter:
         with self._lock:
             if task_id in self.done:
                 return self.done[task_id]
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(line)
+            with open(self.path, "ab") as f:  # one append of the whole line, newline included
+                f.write(line.encode("utf-8"))
                 f.flush()
                 os.fsync(f.fileno())
             self.done[task_id] = rec
@@ -148,9 +157,44 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     return json.loads((Path(run_dir) / MANIFEST).read_text())
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def _last_newline_end(f, size: int, block: int = 1 << 16) -> int:
+    """Offset just past the last newline of an open binary file (0 when it has none)."""
+    end = size
+    while end > 0:
+        start = max(0, end - block)
+        f.seek(start)
+        i = f.read(end - start).rfind(b"\n")
+        if i >= 0:
+            return start + i + 1
+        end = start
+    return 0
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write a whole file so that readers (and a crash) see the old or the new content, never half.
+
+    A temp file in the same directory, fsync'ed, then ``os.replace``; the directory is fsync'ed so
+    the rename survives a power cut where the file system allows."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_atomic_write = atomic_write_text

@@ -42,6 +42,8 @@ def _tool_calls(text: str) -> list[tuple[str, str]]:
         if line.startswith("{") and '"name"' in line and '"arguments"' in line:
             try:
                 obj = json.loads(line)
+                if not isinstance(obj["name"], str):  # a list or object as the tool's name
+                    raise TypeError("the tool name is not a string")
                 calls.append((obj["name"], json.dumps(obj["arguments"]) if not isinstance(obj["arguments"], str)
                               else obj["arguments"]))
             except (json.JSONDecodeError, KeyError, TypeError):

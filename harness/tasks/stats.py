@@ -25,15 +25,25 @@ class Gate:
     passed: bool
 
 
+class TasksFileError(ValueError):
+    """A tasks file that is not JSON Lines of task objects; the message names the file and line."""
+
+
 def load_tasks(path: Path) -> list[dict[str, Any]]:
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{n}: not valid JSON ({e})") from e
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as e:
+        raise TasksFileError(f"{path}: not UTF-8 text ({e})") from e
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise TasksFileError(f"{path}:{n}: not valid JSON ({e})") from e
+            if not isinstance(row, dict):
+                raise TasksFileError(f"{path}:{n}: a task must be a JSON object, not {type(row).__name__}")
+            rows.append(row)
     return rows
 
 

@@ -29,7 +29,11 @@ def load_instances(name: str, split: str = "test") -> list[dict[str, Any]]:
         if not files:
             raise DatasetError(f"no .json, .jsonl or .parquet files in {path}")
         rows = [row for f in files for row in load_instances(str(f), split)]
-    elif path.suffix in (".json", ".jsonl", ".parquet"):
+    elif path.suffix in (".json", ".jsonl"):
+        if not path.is_file():
+            raise DatasetError(f"dataset file not found: {path}")
+        rows = _read_json_rows(path)
+    elif path.suffix == ".parquet":
         if not path.is_file():
             raise DatasetError(f"dataset file not found: {path}")
         rows = [dict(r) for r in load_swebench_dataset(str(path), split)]
@@ -37,13 +41,47 @@ def load_instances(name: str, split: str = "test") -> list[dict[str, Any]]:
         raise DatasetError(f"unsupported dataset file {path}: use .json, .jsonl or .parquet")
     else:
         rows = [dict(r) for r in load_swebench_dataset(name, split)]
-    for row in rows:
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row.get("instance_id"), str):
+            raise DatasetError(f"{name}: instance #{n} has no instance_id string")
         for key in ("FAIL_TO_PASS", "PASS_TO_PASS"):
-            if isinstance(row.get(key), str):
-                row[key] = json.loads(row[key])
-            elif row.get(key) is not None and not isinstance(row[key], list):
-                row[key] = list(row[key])  # numpy arrays from parquet
+            try:
+                if isinstance(row.get(key), str):
+                    row[key] = json.loads(row[key])
+                elif row.get(key) is not None and not isinstance(row[key], list):
+                    row[key] = list(row[key])  # numpy arrays from parquet
+            except (ValueError, TypeError) as e:
+                raise DatasetError(f"{name}: {row['instance_id']}: {key} is not a list of test ids ({e})") from e
+            if row.get(key) is not None and not isinstance(row[key], list):
+                raise DatasetError(f"{name}: {row['instance_id']}: {key} is not a list of test ids")
     return rows
+
+
+def _read_json_rows(path: Path) -> list[dict[str, Any]]:
+    """A .json list or .jsonl file of instances (what swebench's loader reads, blank lines allowed),
+    with errors that name the file and line instead of a bare JSONDecodeError or TypeError."""
+    where, unit = str(path), "line" if path.suffix == ".jsonl" else "item"
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            data = json.loads(text)
+            if not isinstance(data, list):
+                raise DatasetError(f"{path}: expected a JSON list of instances, not {type(data).__name__}")
+            rows = list(enumerate(data, 1))
+        else:
+            rows = []
+            for n, line in enumerate(text.split("\n"), 1):  # as a file reads: not at U+2028
+                where = f"{path}:{n}"
+                if line.strip():
+                    rows.append((n, json.loads(line)))
+    except DatasetError:
+        raise
+    except ValueError as e:  # UnicodeDecodeError and JSONDecodeError included
+        raise DatasetError(f"{where}: not valid JSON text ({e})") from e
+    for n, row in rows:
+        if not isinstance(row, dict):
+            raise DatasetError(f"{path}: {unit} {n} is a {type(row).__name__}, not a JSON object")
+    return [row for _, row in rows]
 
 
 def language_of(instance: dict[str, Any]) -> str | None:

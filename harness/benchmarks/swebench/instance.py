@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.benchmarks.swebench.grading import grade, test_spec
 from harness.benchmarks.swebench.guard import find_test_edits
+from harness.results import atomic_write_text
 
 PATCH_FILE = "gauntlet-patch.diff"
 EVAL_FILE = "gauntlet-eval.sh"
@@ -98,7 +99,7 @@ def run_instance(
                     "patch_is_None": False, "patch_exists": True, "patch_successfully_applied": False,
                     "resolved": False, "infra_failure": False,
                 }}
-                (log_dir / "report.json").write_text(json.dumps(result.report, indent=4))
+                atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
                 return result
         script = test_spec(instance).eval_script
         if testbed != "/testbed":
@@ -119,7 +120,7 @@ def run_instance(
         # how ``--empty`` validates that the tests really fail without a fix.
         prediction = {**prediction, "model_patch": patch}
         result.report = grade(instance, prediction, test_log)
-        (log_dir / "report.json").write_text(json.dumps(result.report, indent=4))
+        atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
         result.status = "resolved" if result.report[iid]["resolved"] else "unresolved"
         return result
     except InfraError:
@@ -176,7 +177,7 @@ def run_native_instance(
                 if not applied.applied:
                     result.status = "patch_failed"
                     result.report = {iid: entry}
-                    (log_dir / "report.json").write_text(json.dumps(result.report, indent=4))
+                    atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
                     return result
         entry["patch_successfully_applied"] = True
         t0 = time.monotonic()
@@ -201,7 +202,7 @@ def run_native_instance(
         entry["resolved"] = get_resolution_status(report) == ResolvedStatus.FULL.value
         entry["tests_status"] = report
         result.report = {iid: entry}
-        (log_dir / "report.json").write_text(json.dumps(result.report, indent=4))
+        atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
         result.status = "resolved" if entry["resolved"] else "unresolved"
         result.total_seconds = time.monotonic() - start
         log.write(f"status: {result.status} ({result.total_seconds:.1f}s)\n")

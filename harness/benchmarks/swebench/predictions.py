@@ -14,7 +14,10 @@ def load_predictions(path: str | Path) -> dict[str, dict[str, Any]]:
     p = Path(path)
     if not p.is_file():
         raise DatasetError(f"predictions file not found: {p}")
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"predictions file {p} is not UTF-8 text: {e}") from e
     try:
         if p.suffix == ".jsonl":
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -31,9 +34,13 @@ def load_predictions(path: str | Path) -> dict[str, dict[str, Any]]:
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or "instance_id" not in row:
             raise DatasetError(f"prediction #{i + 1} has no instance_id")
-        row.setdefault("model_name_or_path", "unknown")
+        if row.get("model_name_or_path") is None:
+            row["model_name_or_path"] = "unknown"
         if row.get("model_patch") is None:
             row["model_patch"] = ""
+        for key in ("instance_id", "model_name_or_path", "model_patch"):
+            if not isinstance(row[key], str):
+                raise DatasetError(f"prediction #{i + 1}: {key} must be a string, not {type(row[key]).__name__}")
         if row["instance_id"] in out:
             raise DatasetError(f"duplicate prediction for {row['instance_id']}")
         out[row["instance_id"]] = row

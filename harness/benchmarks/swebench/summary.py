@@ -65,4 +65,6 @@ def summarize(instances: list[dict], predictions: dict[str, dict], results: dict
 
 
 def write_summary(summary: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(summary, indent=4))
+    from harness.results import atomic_write_text
+
+    atomic_write_text(path, json.dumps(summary, indent=4))  # a kill mid-write keeps the old file

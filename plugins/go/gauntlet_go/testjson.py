@@ -66,8 +66,8 @@ def parse(stdout: str) -> Run:
             ev = json.loads(line)
         except ValueError:
             ev = None
-        if not isinstance(ev, dict) or "Action" not in ev:
-            run.log.append(line)  # not an event (a go command message)
+        if not _is_event(ev):
+            run.log.append(line)  # not an event (a go command message, or a line cut short)
             continue
         action, text = ev["Action"], ev.get("Output") or ""
         if action in ("build-output", "build-fail"):
@@ -110,6 +110,16 @@ def parse(stdout: str) -> Run:
             if result.status == Status.FAILED and not result.message:
                 result.message = pkg.panic or _message(test_output.get((pkg.path, name), []))
     return run
+
+
+def _is_event(ev) -> bool:
+    """A test2json event with the field types Go writes; anything else is kept as a log line."""
+    if not isinstance(ev, dict) or not isinstance(ev.get("Action"), str):
+        return False
+    if any(ev.get(k) is not None and not isinstance(ev[k], str) for k in ("Package", "Test", "Output", "ImportPath")):
+        return False
+    elapsed = ev.get("Elapsed")
+    return elapsed is None or (isinstance(elapsed, (int, float)) and not isinstance(elapsed, bool))
 
 
 def _message(lines: list[str], limit: int = 2000) -> str | None:

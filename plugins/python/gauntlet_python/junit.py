@@ -98,5 +98,14 @@ def parse(xml: bytes | str, exists: Callable[[str], bool] | None = None) -> dict
         # A test that fails and then errors in teardown appears twice: keep the worse verdict.
         if tid in out and _RANK[out[tid].status] >= _RANK[status]:
             continue
-        out[tid] = TestResult(status, float(case.get("time") or 0), (message or "")[:MESSAGE_CHARS] or None)
+        out[tid] = TestResult(status, _seconds(case.get("time")), (message or "")[:MESSAGE_CHARS] or None)
     return out
+
+
+def _seconds(value: str | None) -> float:
+    """A testcase's ``time``; a value pytest would not write (``0,5``, ``nan``) counts as unknown (0)."""
+    try:
+        t = float(value or 0)
+    except ValueError:
+        return 0.0
+    return t if 0 <= t < float("inf") else 0.0

@@ -112,6 +112,8 @@ def parse(output: str, root: str | None = None) -> Parsed:
                 msg = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if not isinstance(msg, dict):
+                continue
             if msg.get("reason") == "compiler-artifact":
                 _artifact(msg, executables, libs, dirs, root)
             elif msg.get("reason") == "build-finished" and not msg.get("success", True):
@@ -150,6 +152,8 @@ def parse(output: str, root: str | None = None) -> Parsed:
 def _artifact(msg: dict, executables: dict[str, Target], libs: dict[str, str], dirs: dict[str, str],
               root: str | None) -> None:
     target = msg.get("target") or {}
+    if not isinstance(target, dict) or not _text(msg.get("package_id", "")) or not _text(msg.get("manifest_path", "")):
+        return  # not the shape cargo writes: ignore rather than guess
     pkg = package_name(msg.get("package_id", ""))
     manifest = msg.get("manifest_path")
     if root and manifest:
@@ -157,6 +161,9 @@ def _artifact(msg: dict, executables: dict[str, Target], libs: dict[str, str], d
         dirs[pkg] = "" if rel == "." or rel.startswith("..") else rel
     kinds = target.get("kind") or ["?"]
     name = target.get("name", "?")
+    exe = msg.get("executable")  # null for a library artifact
+    if not isinstance(kinds, list) or not all(_text(k) for k in kinds) or not _text(name) or not (exe is None or _text(exe)):
+        return
     if any(k in ("lib", "rlib", "proc-macro", "dylib", "cdylib", "staticlib") for k in kinds):
         libs[name.replace("-", "_")] = pkg
     if msg.get("executable"):
@@ -171,7 +178,7 @@ def _event(msg: dict, suite: Suite, parsed: Parsed) -> None:
         elif event in ("ok", "failed"):
             suite.finished = True
         return
-    if kind != "test" or "name" not in msg:
+    if kind != "test" or not isinstance(msg.get("name"), str):
         return
     name = msg["name"]
     if event == "started":
@@ -183,10 +190,17 @@ def _event(msg: dict, suite: Suite, parsed: Parsed) -> None:
     if status is None:
         return
     message = msg.get("stdout") or msg.get("message")
+    message = message if _text(message) else None
+    duration = msg.get("exec_time")
+    duration = duration if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None
     parsed.tests[suite.id(name)] = TestResult(
-        status, duration=msg.get("exec_time"), message=message[-MAX_MESSAGE:] if message else None
+        status, duration=duration, message=message[-MAX_MESSAGE:] if message else None
     )
     parsed.names[suite.id(name)] = name
+
+
+def _text(value) -> bool:
+    return isinstance(value, str)
 
 
 def _guess_package(exe: str) -> str:

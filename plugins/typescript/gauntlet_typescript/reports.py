@@ -47,21 +47,31 @@ def relative(path: str, workdir: str) -> str:
 
 
 def _short(messages) -> str | None:
-    text = "\n".join(str(m) for m in messages or [] if m)
+    messages = messages if isinstance(messages, list) else [messages]  # a lone string or a stray value
+    text = "\n".join(str(m) for m in messages if m)
     return text[:2000] or None
 
 
+def _objects(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def parse_jest_json(text: str, workdir: str) -> Parsed:
+    """Jest's / vitest's ``--json`` report.  Raises ValueError (JSONDecodeError included) for text
+    that is not such a report; entries of the wrong shape are skipped."""
     data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"not a jest/vitest JSON report: a {type(data).__name__} at the top level")
     out = Parsed()
-    for suite in data.get("testResults") or []:
-        file = relative(suite.get("name", "?"), workdir)
+    for suite in _objects(data.get("testResults")):
+        file = relative(str(suite.get("name", "?")), workdir)
         any_failed = False
-        for a in suite.get("assertionResults") or []:
-            status = _JEST_STATUS.get(a.get("status"), Status.ERROR)
+        for a in _objects(suite.get("assertionResults")):
+            status = _JEST_STATUS.get(str(a.get("status")), Status.ERROR)  # str: a list is unhashable
             any_failed |= status == Status.FAILED
             duration = a.get("duration")
-            tid = make_id(file, *(a.get("ancestorTitles") or []), a.get("title", ""))
+            titles = a.get("ancestorTitles") if isinstance(a.get("ancestorTitles"), list) else []
+            tid = make_id(file, *map(str, titles), str(a.get("title", "")))
             out.tests[tid] = TestResult(status, duration / 1000 if isinstance(duration, (int, float)) else None,
                                         _short(a.get("failureMessages")))
         why = suite.get("testExecError") or suite.get("failureMessage") or suite.get("message")
@@ -86,9 +96,10 @@ def parse_node_events(text: str, workdir: str) -> Parsed:
             ev = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if not isinstance(ev, dict) or "nesting" not in ev:
-            continue
-        raw_file = ev.get("file") or "?"
+        if not (isinstance(ev, dict) and isinstance(ev.get("nesting"), int) and isinstance(ev.get("name"), str)
+                and isinstance(ev.get("event"), str)):
+            continue  # not one of our reporter's events (or cut short)
+        raw_file = str(ev.get("file") or "?")
         file = relative(raw_file, workdir)
         nesting = ev["nesting"]
         waiting = pending.setdefault(file, [])

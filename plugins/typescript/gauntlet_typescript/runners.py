@@ -99,7 +99,7 @@ def _run_once(session, runner: str, pkg, files: list[str] | None):
         return None, res
     try:
         parsed = parse_node_events(text, session.workdir) if runner == "node" else parse_jest_json(text, session.workdir)
-    except (json.JSONDecodeError, AttributeError, TypeError):
+    except ValueError:  # not a report (JSONDecodeError is one too): the caller isolates the crash
         return None, res
     if runner == "node" and not parsed.tests and not parsed.crashed and res.exit_code != 0:
         return None, res
