@@ -66,6 +66,27 @@ class ExecResult:
         return self.stdout + self.stderr
 
 
+# What a runtime prints when an rlimit (not a signal) stopped it: the allocation or the write fails
+# and the program exits with an error (Python and Go ignore SIGXFSZ, Node and Rust report a failed
+# allocation).  Lower case; matched only when the command failed.
+LIMIT_MESSAGES = {
+    "memory": ("memoryerror", "cannot allocate memory", "out of memory", "memory allocation of",
+               "array buffer allocation failed", "std::bad_alloc"),
+    "file_size": ("file too large", "file size limit exceeded"),
+}
+
+
+def limit_from_output(exit_code: int, stderr: str) -> str | None:
+    """The limit a failed command's own error message names ("memory", "file_size"), or None."""
+    if exit_code == 0:
+        return None
+    text = stderr.lower()
+    for limit, messages in LIMIT_MESSAGES.items():
+        if any(m in text for m in messages):
+            return limit
+    return None
+
+
 @dataclass
 class PatchResult:
     applied: bool

@@ -44,6 +44,7 @@ from harness.sandbox.base import (
     SandboxError,
     apply_patch_via_exec,
     check_relative,
+    limit_from_output,
     workspace_key,
 )
 from harness.sandbox.capture import BoundedCapture
@@ -52,10 +53,16 @@ from harness.sandbox.pool import Pool
 WORKDIR = "/workspace"
 CACHE = "/cache"
 RC_MARK = "\n[gauntlet-exit:"
+# Reads the pids cgroup's refused-fork counter (v1, then v2) into a shell variable, with builtins only.
+PIDS_READ = ('read -r _ {0} 2>/dev/null </sys/fs/cgroup/pids/pids.events || '
+             'read -r _ {0} 2>/dev/null </sys/fs/cgroup/pids.events; ')
 AGENT = Path(__file__).with_name("docker_agent.py").read_text()
-# PID 1: the agent where python3 can run it, else ``cat`` holding the attached stdin ("n" frame).
+# PID 1: the agent where python3 can run it, else a shell whose ``cat`` holds the attached stdin
+# ("n" frame).  The shell stays PID 1 so that it reaps the processes each command's clean-up kills
+# (as PID 1, ``cat`` reaped nothing: their zombies filled the pids limit of the next, pooled,
+# session), and restarts ``cat`` when a reset's ``kill -9 -1`` reaches it; EOF ends both.
 # GAUNTLET_DOCKER_AGENT=0 turns the agent off (debugging; the overhead bench compares both paths).
-NO_AGENT = 'printf "n\\000\\000\\000\\000"; exec cat >/dev/null'
+NO_AGENT = 'printf "n\\000\\000\\000\\000"; while :; do cat >/dev/null && exit 0; done'
 BOOT = 'command -v python3 >/dev/null 2>&1 && exec python3 -I -S -c "$0" "$@"; ' + NO_AGENT
 GRACE = 20.0  # seconds the agent may take beyond a command's timeout before we give up on it
 HOME_COPY = "/.gauntlet-home"  # without the agent: the image's home directory, restored on reset
@@ -129,7 +136,8 @@ _live_lock = threading.Lock()
 
 
 class Container:
-    """One container that sessions borrow from the pool; its first process is the agent or ``cat``."""
+    """One container that sessions borrow from the pool; its first process is the agent, or a shell
+    that runs ``cat`` on the attached stdin and reaps what each command's clean-up killed."""
 
     def __init__(self, client, image: str, user: str | None, limits: Limits, network: bool, cache_key: str):
         from docker.types import LogConfig, Ulimit
@@ -359,7 +367,9 @@ class DockerSession:
             # The wrapper kills whatever the command left behind (same user) before the exec ends,
             # which saves a clean-up round trip to the daemon on every command.
             # It also reports the exit code on stderr's last bytes, saving an exec_inspect round trip.
-            wrapped = ["sh", "-c", f'"$@"; rc=$?; kill -9 -1 2>/dev/null; printf "{RC_MARK}%d" $rc >&2; exit $rc', "sh",
+            # A "P" after the code: the pids limit refused a fork meanwhile.
+            wrapped = ["sh", "-c", PIDS_READ.format("b") + f'"$@"; rc=$?; kill -9 -1 2>/dev/null; {PIDS_READ.format("a")}'
+                       f'p=; [ "$a" = "$b" ] || p=P; printf "{RC_MARK}%d%s" $rc "$p" >&2; exit $rc', "sh",
                        *[str(a) for a in argv]]
             exec_id = api.exec_create(self._ct.c.id, wrapped, stdin=data is not None, stdout=True,
                                       stderr=True, environment=env or {}, workdir=workdir, user=self._ct.user)["Id"]
@@ -381,9 +391,10 @@ class DockerSession:
         if killed:
             self._kill_all()
         stderr = err.text()
-        code = None
+        code, forks_refused = None, False
         if killed is None and RC_MARK in stderr[-40:]:
             stderr, _, rc = stderr.rpartition(RC_MARK)
+            forks_refused, rc = rc.endswith("P"), rc.rstrip("P")
             code = int(rc) if rc.isdigit() else None
         if code is None:  # killed, or the wrapper itself was killed (OOM): ask the daemon
             info = api.exec_inspect(exec_id)
@@ -395,8 +406,12 @@ class DockerSession:
         if killed is None:
             if code == 137 and self._oom_killed():
                 killed = "memory"
-            elif code == 153 or "File size limit exceeded" in stderr:
+            elif code == 153:
                 killed = "file_size"
+            elif code != 0 and forks_refused:
+                killed = "processes"
+            else:
+                killed = limit_from_output(code, stderr)
         return ExecResult(code, out.text(), stderr, duration, timed_out, killed, out.truncated or err.truncated)
 
     def _exec_agent(self, argv: list[str], timeout: float, env, data: bytes | None, workdir: str) -> ExecResult:
@@ -410,7 +425,7 @@ class DockerSession:
             err.add(f"\n[gauntlet: {r['lost']}]\n".encode())
             timed_out = duration >= timeout
             return ExecResult(137, out.text(), err.text(), duration, timed_out, "timeout" if timed_out else None, True)
-        killed = r.get("killed")
+        killed = r.get("killed") or limit_from_output(r["code"], err.text())
         return ExecResult(r["code"], out.text(), err.text(), duration, killed == "timeout", killed,
                           out.truncated or err.truncated)
 

@@ -66,6 +66,19 @@ def oom_kills():
     return -1
 
 
+def pids_hits():
+    """How often the pids cgroup refused a fork (v1 or v2 ``pids.events``); -1 when unreadable."""
+    for path in ("/sys/fs/cgroup/pids/pids.events", "/sys/fs/cgroup/pids.events"):
+        try:
+            with open(path) as f:
+                parts = f.read().split()
+            if len(parts) >= 2 and parts[0] == "max":
+                return int(parts[1])
+        except (OSError, ValueError):
+            continue
+    return -1
+
+
 def kill_others():
     """Kill every process in the container but this one (``kill(-1)`` spares the caller and PID 1)."""
     try:
@@ -181,7 +194,7 @@ def file_op(req, data, uid, gid):
 def run(req, stdin, uid, gid, base_env):
     env = dict(base_env)
     env.update(req.get("env") or {})
-    before = oom_kills()
+    before, forks_refused = oom_kills(), pids_hits()
     start = time.monotonic()
     deadline = start + float(req["timeout"])
     kill_bytes = req.get("kill_bytes")
@@ -253,6 +266,8 @@ def run(req, stdin, uid, gid, base_env):
         killed = "memory"
     elif killed is None and code == 128 + signal.SIGXFSZ:
         killed = "file_size"
+    elif killed is None and code != 0 and pids_hits() > forks_refused >= 0:
+        killed = "processes"
     send(b"x", json.dumps({"code": code, "killed": killed, "duration": time.monotonic() - start}).encode())
 
 

@@ -1,7 +1,9 @@
 """The local backend: the embedded default.  Fast, with weaker isolation than Docker.
 
 What it does: a private copy of the workspace in a temporary directory; every command in a new
-session / process group, killed whole on timeout and when it returns (nothing outlives it); rlimits
+session / process group, killed whole on timeout and when it returns (nothing outlives it), and in
+its own PID namespace where the kernel allows (it cannot signal the harness or other processes of
+the user, and whatever it leaves behind dies with the namespace); rlimits
 on data memory, processes and file size (through util-linux ``prlimit``, because ``preexec_fn`` is
 unsafe in the threaded reward engine); a pids cgroup where the harness may create one (root ignores
 RLIMIT_NPROC); a scrubbed environment; no network where the kernel allows a new network namespace.
@@ -32,6 +34,7 @@ from harness.sandbox.base import (
     apply_patch_via_exec,
     cache_root,
     check_relative,
+    limit_from_output,
     workspace_key,
 )
 from harness.sandbox.capture import BoundedCapture, drain
@@ -63,6 +66,28 @@ def _can_unshare_net() -> list[str] | None:
                                                  text=True, timeout=10).stdout.count(",UP") > 0:
             return with_lo
         return prefix
+    return None
+
+
+# PID 1 of the new PID namespace: a shell that waits for the command (so the command is not PID 1,
+# whose signals the kernel filters) and reports a signal death as 128 + signal, as Docker does.
+_PID_INIT = '"$@"; exit $?'
+
+
+@functools.cache
+def _can_unshare_pid() -> list[str] | None:
+    """The prefix that runs a command in a new PID namespace (killed whole when its first process or
+    the harness's ``unshare`` dies), if the kernel lets us.  Without it the command's parent is the
+    harness itself, and ``kill(getppid())`` or, as root, ``kill(-1)`` would reach far past the sandbox."""
+    if not shutil.which("unshare"):
+        return None
+    for prefix in (["unshare", "--pid", "--fork", "--kill-child"],
+                   ["unshare", "--pid", "--fork", "--kill-child", "--map-current-user"]):
+        try:
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+                return [*prefix, "/bin/sh", "-c", _PID_INIT, "sh"]
+        except (OSError, subprocess.SubprocessError):
+            continue
     return None
 
 
@@ -129,6 +154,7 @@ class LocalSession:
             (self._root / d).mkdir()
         self.workdir = str(self._root / "workspace")
         self._netns = None if network else _can_unshare_net()
+        self._pidns = _can_unshare_pid()
         self._cgroup = self._make_cgroup()
         self._env = self._base_env()
         self.protections = {
@@ -137,6 +163,7 @@ class LocalSession:
             "process_group_kill": True,
             "env_scrubbed": True,
             "network_isolated": self._netns is not None,
+            "pid_namespace": self._pidns is not None,
             "rlimits": bool(shutil.which("prlimit")),
             "pids_cgroup": self._cgroup is not None,
             "filesystem_isolated": False,
@@ -173,6 +200,8 @@ class LocalSession:
             out += ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self._cgroup / "cgroup.procs")]
         if self._netns:
             out += self._netns
+        if self._pidns:
+            out += self._pidns
         if shutil.which("prlimit"):
             out += ["prlimit", "--core=0"]
             if lim.memory_mb:
@@ -274,12 +303,12 @@ class LocalSession:
         stderr = err.text()
         killed = "timeout" if timed_out else (limit_hit[0] if limit_hit else None)
         if killed is None:
-            if code == -signal.SIGXFSZ:
+            if code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
                 killed = "file_size"
             elif self._pids_limit_hits() > hits_before:
                 killed = "processes"
-            elif code != 0 and ("MemoryError" in stderr or "Cannot allocate memory" in stderr or "out of memory" in stderr.lower()):
-                killed = "memory"
+            else:
+                killed = limit_from_output(code, stderr)
         return ExecResult(
             exit_code=exit_code,
             stdout=out.text(),

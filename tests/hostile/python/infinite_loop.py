@@ -1,0 +1,3 @@
+"""Infinite loop: burn CPU until the wall-clock timeout."""
+while True:
+    pass

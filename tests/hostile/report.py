@@ -1,0 +1,38 @@
+"""Render the hostile-code table for SECURITY.md from what the tests verified.
+
+    GAUNTLET_HOSTILE_REPORT=/tmp/hostile.json python -m pytest tests/test_hostile_sandbox.py -q
+    python tests/hostile/report.py /tmp/hostile.json
+
+One row per case, one column per backend: the verdict the outcome gave, the languages it was
+verified in, and "NOT contained" where the backend's protections say it cannot contain the case.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+
+def render(rows: list[dict]) -> str:
+    cells: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    cases, backends = [], []
+    for row in rows:
+        if row["case"] not in cases:
+            cases.append(row["case"])
+        if row["backend"] not in backends:
+            backends.append(row["backend"])
+        label = ("" if row["contained"] else "NOT contained: ") + row["verdict"]
+        cells[(row["case"], row["backend"])][label].append(row["language"])
+    lines = ["| case | " + " | ".join(backends) + " |", "| --- |" + " --- |" * len(backends)]
+    for case in cases:
+        out = []
+        for backend in backends:
+            verdicts = cells.get((case, backend), {})
+            out.append("; ".join(f"{v} ({', '.join(langs)})" for v, langs in verdicts.items()) or "not run")
+        lines.append(f"| {case} | " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render(json.loads(open(sys.argv[1]).read())))
