@@ -163,15 +163,19 @@ def serve_rewards(
     workers: int = typer.Option(4, help="Completions scored in parallel."),
     max_inflight: int = typer.Option(8, help="Requests scored at once."),
     max_queue: int = typer.Option(64, help="Requests waiting; beyond this the server answers 503."),
+    executor: str = typer.Option("local", "--executor", help="Where completions are scored: local, or ray (a Ray cluster)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)."),
 ) -> None:
     """Serve rewards over HTTP in OpenRLHF's remote reward shape (POST /get_reward, GET /health).
 
     Example: gauntlet serve-rewards --port 8000, then in OpenRLHF: --remote_rm_url http://127.0.0.1:8000/get_reward
     """
+    from harness.cli_jobs import open_jobs
     from harness.rewards.engine import EngineOptions, RewardEngine
     from harness.rewards.server import run_forever, serve
 
-    server = serve(host, port, RewardEngine(EngineOptions(workers=workers)), max_inflight, max_queue)
+    jobs = open_jobs(executor, ray_address)
+    server = serve(host, port, RewardEngine(EngineOptions(workers=workers), jobs=jobs), max_inflight, max_queue)
     console.print(f"serving rewards on http://{host}:{server.server_address[1]}/get_reward (Ctrl-C stops)")
     run_forever(server)
 

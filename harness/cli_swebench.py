@@ -9,12 +9,16 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from harness.cli_jobs import executor_option, open_jobs, ray_address_option
+
 EPILOG = """
 Examples:
 
   gauntlet swebench --dataset SWE-bench/SWE-bench_Lite --predictions preds.jsonl --workers 8
 
   gauntlet swebench --dataset ../shared/data/swebench/multilingual-test.parquet --gold -i sharkdp__bat-1892 --mode own --repos ~/repos
+
+  gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --executor ray --ray-address head:6379
 
 Exit codes: 0 all evaluated instances resolved, 1 some not resolved, 2 usage error, 3 infrastructure errors.
 """
@@ -46,6 +50,11 @@ def swebench(
     output: Path = typer.Option(Path("logs/run_evaluation"), "--output", "-o", help="Root folder of run directories."),
     reject_test_edits: bool = typer.Option(False, help="Fail predictions that edit tests or test configuration."),
     rerun: bool = typer.Option(False, help="Evaluate again instances that already have a result."),
+    image_registry: Optional[str] = typer.Option(
+        None, "--image-registry", help="Official mode: pull the rows' images from this registry (REGISTRY/<image>), e.g. a mirror."
+    ),
+    executor: str = executor_option(),
+    ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Evaluate a predictions file against SWE-bench Lite, Verified or Multilingual.
 
@@ -90,18 +99,23 @@ def swebench(
         fail_usage("official images run only under --backend docker")
     label = "gold" if gold else "empty" if empty else predictions.stem
     rid = run_id or f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
+    jobs = open_jobs(executor, ray_address)
     try:
-        env = (
-            OfficialEnvironment()
-            if mode == "official"
-            else OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone, fetch_deps=fetch_deps)
-        )
+        if jobs is not None:  # each node opens its own environment
+            from harness.benchmarks.swebench.remote import RemoteEnvironment
+
+            env = RemoteEnvironment(mode, backend, repos, clone=clone, fetch_deps=fetch_deps, registry=image_registry)
+        elif mode == "official":
+            env = OfficialEnvironment(registry=image_registry)
+        else:
+            env = OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone, fetch_deps=fetch_deps)
     except SandboxError as e:
         console.print(f"[red]infrastructure error:[/red] {e}")
         raise typer.Exit(EXIT_INFRA) from e
     options = RunOptions(
         run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
-        rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend},
+        rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend, "executor": executor,
+                                                                 "image_registry": image_registry},
     )
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
     todo = [i for i in instances if i["instance_id"] in preds]
@@ -118,7 +132,11 @@ def swebench(
             counts[key] += 1
             progress.update(task, advance=1, **counts)
 
-        summary = run(instances, preds, env, options, on_result=on_result)
+        try:
+            summary = run(instances, preds, env, options, on_result=on_result, jobs=jobs)
+        finally:
+            if jobs is not None:
+                jobs.close()
     run_dir = output / rid
     console.print(
         f"resolved {summary['resolved_instances']}/{summary['submitted_instances']} submitted "

@@ -12,6 +12,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.cli_jobs import executor_option, open_jobs, ray_address_option
+
 tasks_app = typer.Typer(help="Generate training / evaluation tasks from injected bugs.", no_args_is_help=True)
 
 
@@ -40,6 +42,8 @@ def generate(
                                       help="Candidate source, repeatable: plugin (the language plugin's operators), "
                                            "cargo-mutants (Rust; `cargo install cargo-mutants`), mutmut (Python; "
                                            "`pip install mutmut`)."),
+    executor: str = executor_option(),
+    ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Inject bugs with the language plugin and keep those that the project's own tests catch.
 
@@ -49,6 +53,7 @@ def generate(
     """
     from harness.cli import EXIT_INFRA, console, fail_usage
     from harness.evaluate import UsageError, resolve_language
+    from harness.jobs import InfraFailure
     from harness.plugins import get_plugin_manager
     from harness.sandbox import SandboxError
     from harness.tasks.generate import GenerateError, GenerateOptions
@@ -89,19 +94,27 @@ def generate(
             progress.update(bar, total=rep.candidates, completed=rep.validated, kept=rep.kept,
                             failed=rep.build_failed, survived=rep.survived)
 
+        jobs = open_jobs(executor, ray_address)
         try:
-            report = run_generate(source, opts, pm, on_progress=update)
+            report = run_generate(source, opts, pm, on_progress=update, jobs=jobs)
         except GenerateError as e:
             console.print(f"[red]error:[/red] {e}")
             raise typer.Exit(1) from e
-        except SandboxError as e:
+        except (SandboxError, InfraFailure) as e:
             console.print(f"[red]infrastructure error:[/red] {e}")
             raise typer.Exit(EXIT_INFRA) from e
+        finally:
+            if jobs is not None:
+                jobs.close()
     b = report.baseline
     console.print(f"baseline: {len(b.stable)} stable tests, {len(b.flaky)} flaky (excluded), {len(b.failing)} failing")
     console.print(f"candidates {report.candidates}, validated {report.validated}: {report.kept} kept, "
                   f"{report.survived} survived, {report.build_failed} don't build, {report.not_applied} don't apply "
                   f"({report.seconds:.0f}s) -> {output}")
+    if report.by_verdict.get("infra_error"):
+        console.print(f"[yellow]{report.by_verdict['infra_error']} candidate(s) failed on infrastructure twice[/yellow] "
+                      "(no record: run the same command again to validate them)")
+        raise typer.Exit(EXIT_INFRA)
 
 
 @tasks_app.command()

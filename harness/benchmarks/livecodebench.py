@@ -241,3 +241,10 @@ def summarize(records: list[dict], ks: Iterable[int] = DEFAULT_KS) -> dict:
     summary["by_difficulty"] = {d: {"problems": len(rs), **mean_pass_at_k([(r["n"], r["correct"]) for r in rs], ks)}
                                 for d, rs in sorted(by_diff.items())}
     return summary
+
+
+def grade_job(problem: Problem, codes: list[str], timeout: float = 6.0, checker: str = "lcb") -> dict:
+    """``grade_problem`` as a self-contained job (``--executor ray``): on the node's warm executor."""
+    from harness.jobs.node import solution_executor
+
+    return grade_problem(solution_executor("full"), problem, codes, timeout, checker)

@@ -1,5 +1,10 @@
 """Shared driver of the solution benchmarks: grade per-problem work items in parallel on the
-executor, append one record per problem to the run directory (resumable), show progress."""
+executor, append one record per problem to the run directory (resumable), show progress.
+
+With a job executor (``--executor ray``) each problem is a self-contained job (``remote``: the job
+function and its arguments) that grades on a warm executor of the node it lands on; the records
+come back here and are written as they arrive.  A problem whose job failed on infrastructure twice
+gets no record (a rerun grades it again) and is listed in ``infra_failures``."""
 
 from __future__ import annotations
 
@@ -21,11 +26,28 @@ def run_problems(
     workers: int,
     label: str,
     console: Console | None = None,
+    jobs=None,
+    remote: tuple[Callable[..., dict], Callable[[str, Any], tuple]] | None = None,
+    infra_failures: list[tuple[str, str]] | None = None,
 ) -> list[dict]:
-    """``grade(task_id, item)`` for every item not already recorded; returns all records in order."""
+    """``grade(task_id, item)`` for every item not already recorded; returns all records in order.
+
+    With ``jobs`` (a ``harness.jobs`` executor) and ``remote = (fn, args_of)``, each item runs
+    there as the job ``fn(*args_of(task_id, item))`` instead."""
     todo = [(tid, it) for tid, it in items if tid not in writer.done]
     progress = Progress(TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TimeRemainingColumn(), console=console or Console(stderr=True), transient=False)
+    if jobs is not None and remote is not None:
+        with progress:
+            bar = progress.add_task(label, total=len(items), completed=len(items) - len(todo))
+            fn, args_of = remote
+            for res in jobs.map(fn, [(tid, args_of(tid, it)) for tid, it in todo]):
+                if res.ok:
+                    writer.write(res.job_id, res.value)
+                elif infra_failures is not None:
+                    infra_failures.append((res.job_id, res.error))
+                progress.advance(bar)
+        return [writer.done[tid] for tid, _ in items if tid in writer.done]
     with progress, ThreadPoolExecutor(max(1, workers)) as tp:
         bar = progress.add_task(label, total=len(items), completed=len(items) - len(todo))
         futures = {tp.submit(grade, tid, it): tid for tid, it in todo}

@@ -10,6 +10,11 @@ A task is a dict (a dataset column ``gauntlet_task``, as a dict or JSON text):
 Identical (task, artefact) pairs in a batch or across calls (a GRPO group often repeats itself)
 are run once: results are cached in memory, bounded.  Edits to tests or test configuration in a
 patch are failures unless ``allow_test_edits``.
+
+With a job executor (``jobs``, e.g. Ray) the parsing and the cache stay here and each distinct
+(task, artefact) runs as a job on the cluster (``score_job``); a repository task's tree is packed
+once per engine and shipped with its jobs.  A job that fails on infrastructure twice gets the
+table's infrastructure row (no reward), which is not cached.
 """
 
 from __future__ import annotations
@@ -51,10 +56,15 @@ class EngineOptions:
 
 
 class RewardEngine:
-    def __init__(self, options: EngineOptions | None = None, executor=None):
+    def __init__(self, options: EngineOptions | None = None, executor=None, jobs=None):
+        """``executor``: the solution executor (default: the process-wide one); ``jobs``: a
+        ``harness.jobs`` executor that runs the scoring elsewhere (None: in this process)."""
         self.options = options or EngineOptions()
         self._executor = executor
-        self._pool = ThreadPoolExecutor(self.options.workers)
+        self.jobs = jobs
+        self._trees: dict[str, Any] = {}  # repository path -> its packed tree, shared with the jobs
+        workers = max(self.options.workers, jobs.capacity) if jobs is not None else self.options.workers
+        self._pool = ThreadPoolExecutor(workers)
         self._cache: OrderedDict[str, Reward] = OrderedDict()
         self._inflight: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -96,7 +106,10 @@ class RewardEngine:
                     break
             event.wait()  # the same artefact is being scored by another thread
         try:
-            reward = self._run(task, parsed.artefact)
+            try:
+                reward = self._run(task, parsed.artefact)
+            except _Uncached as e:
+                return _with(e.reward, parse=parsed.to_dict(), cached=False)
             with self._lock:
                 self._cache[key] = reward
                 while len(self._cache) > self.options.cache_size:
@@ -107,6 +120,8 @@ class RewardEngine:
         return _with(reward, parse=parsed.to_dict(), cached=False)
 
     def _run(self, task: dict, artefact: str) -> Reward:
+        if self.jobs is not None:
+            return self._remote(task, artefact)
         if task["kind"] == "repository":
             return self._repository(task, artefact)
         return self._solution(task, artefact)
@@ -158,8 +173,49 @@ class RewardEngine:
                                                     timeout=task.get("timeout", self.options.repo_timeout)))
         return _with(reward_for(outcome, {"task": task, "kind": "repository"}), test_edits=edits)
 
+    def _remote(self, task: dict, artefact: str) -> Reward:
+        from harness.jobs import InfraFailure, Resources
+        from harness.jobs.trees import pack
+
+        tree = None
+        if task["kind"] == "repository":
+            path = str(task["repo"])
+            with self._lock:
+                if path not in self._trees:
+                    self._trees[path] = self.jobs.share(pack(path))
+                tree = self._trees[path]
+        try:
+            reward = self.jobs.call(score_job, task, artefact, self.options, tree, resources=Resources(cpus=1))
+        except InfraFailure as e:
+            raise _Uncached(Reward(None, "infrastructure error", {"infra_error": str(e)})) from e
+        return reward
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Uncached(Exception):
+    """Carries a reward that must not enter the cache (an infrastructure failure)."""
+
+    def __init__(self, reward: Reward):
+        super().__init__(reward.row)
+        self.reward = reward
+
+
+def score_job(task: dict, artefact: str, options: EngineOptions, tree: bytes | None = None) -> Reward:
+    """One (task, artefact) scored where the job runs, on that process's warm engine; a repository
+    task's tree arrives packed (``tree``) and is unpacked once per node process."""
+    from dataclasses import replace
+
+    from harness.jobs import node
+    from harness.jobs.trees import unpack
+
+    engine = node.cached(("reward-engine", repr(options)), lambda: RewardEngine(replace(options, workers=1),
+                                                                      executor=node.solution_executor("full")),
+                         lambda e: e.close())
+    if tree is not None:
+        task = {**task, "repo": str(unpack(tree, "repo"))}
+    return engine._run(task, artefact)
 
 
 def _with_prompt(task: dict, code: str) -> str:
@@ -187,8 +243,17 @@ _default_lock = threading.Lock()
 
 
 def default_engine() -> RewardEngine:
+    """The engine behind the TRL / verl adapters.  ``GAUNTLET_EXECUTOR=ray`` runs its jobs on Ray (the
+    cluster the trainer already joined, else ``GAUNTLET_RAY_ADDRESS`` / ``RAY_ADDRESS``)."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = RewardEngine()
+            import os
+
+            jobs = None
+            if os.environ.get("GAUNTLET_EXECUTOR", "local") != "local":
+                from harness.jobs import get_executor
+
+                jobs = get_executor(os.environ["GAUNTLET_EXECUTOR"], address=os.environ.get("GAUNTLET_RAY_ADDRESS"))
+            _default = RewardEngine(jobs=jobs)
         return _default

@@ -187,7 +187,10 @@ def generate(
     opts: GenerateOptions,
     pm,
     on_progress: Callable[[GenerateReport], None] | None = None,
+    jobs=None,
 ) -> GenerateReport:
+    """``jobs``: a ``harness.jobs`` executor (Ray) that runs the baseline and the candidates on its
+    nodes (``harness.tasks.remote``); None: warm sessions in this process's threads."""
     start = time.monotonic()
     for name in opts.sources:
         require(name)
@@ -204,13 +207,22 @@ def generate(
         return s
 
     report = GenerateReport()
-    first = open_session(0)
-    try:
-        report.baseline = base = baseline(first, pm)
-    except BaseException:
-        first.close()
-        raise
-    if opts.timeout is None:
+    if jobs is not None:
+        from harness.tasks import remote
+
+        packed, report.baseline = remote.run_baseline(jobs, tree, remote.session_spec(opts.language, opts.backend, limits,
+                                                                                      opts.network, key))
+        base = report.baseline
+        if opts.timeout is None:
+            limits = replace(limits, timeout=candidate_timeout(base))
+    else:
+        first = open_session(0)
+        try:
+            report.baseline = base = baseline(first, pm)
+        except BaseException:
+            first.close()
+            raise
+    if opts.timeout is None and jobs is None:
         first.limits = limits = replace(limits, timeout=candidate_timeout(base))
     candidates = candidate_pool(tree, opts, pm)
     seen: set[str] = set()
@@ -254,6 +266,24 @@ def generate(
         finally:
             session.close()
 
+    if jobs is not None:
+        def accept(m: Mutation, rec: dict | None) -> bool:
+            if rec is None:  # infrastructure failure twice: no record, a rerun tries again
+                report.by_verdict["infra_error"] = report.by_verdict.get("infra_error", 0) + 1
+            elif not (report.kept >= opts.max_tasks and rec["verdict"] == "caught"):
+                writer.write(m.id, {**rec, "diff": m.diff})
+                _count(report, rec)
+            if on_progress:
+                on_progress(report)
+            return report.kept < opts.max_tasks
+
+        spec = remote.session_spec(opts.language, opts.backend, limits, opts.network, key)
+        related = (lambda m: related_tests(tree, opts.language, m.file, base.stable)) if opts.related_first else (lambda m: None)
+        if report.kept < opts.max_tasks:
+            remote.validate_all(jobs, packed, spec, list(todo.queue), base.stable, related, opts.fail_fast, accept)
+        write_tasks(writer, store, clean_commit, unique, opts)
+        report.seconds = time.monotonic() - start
+        return report
     sessions = [first] + [open_session(i) for i in range(1, max(1, opts.workers))]
     threads = [threading.Thread(target=worker, args=(i, s), daemon=True) for i, s in enumerate(sessions)]
     for t in threads:

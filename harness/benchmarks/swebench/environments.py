@@ -52,10 +52,12 @@ class OfficialEnvironment(Environment):
     mode = "official"
     backend_name = "docker"
 
-    def __init__(self, limits: Limits | None = None, pull: bool = True):
+    def __init__(self, limits: Limits | None = None, pull: bool = True, registry: str | None = None):
+        """``registry``: pull the rows' images from this registry (a mirror: REGISTRY/<image>) instead."""
         super().__init__(limits)
         self.backend = get_backend("docker")
         self.pull = pull
+        self.registry = registry.rstrip("/") if registry else None
 
     @contextlib.contextmanager
     def open(self, instance: dict):
@@ -64,6 +66,8 @@ class OfficialEnvironment(Environment):
         name = instance.get("image")
         if not name:
             raise InfraError(f"{instance['instance_id']}: the dataset row has no 'image' (not a swebench 5 dataset?)")
+        if self.registry:
+            name = f"{self.registry}/{name}"
         images.ensure_present(name, pull=self.pull)
         self._record_image(name)
         with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as empty:

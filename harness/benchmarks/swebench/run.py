@@ -51,8 +51,12 @@ def run(
     env: Environment,
     options: RunOptions,
     on_result: Callable[[str, dict], None] | None = None,
+    jobs=None,
 ) -> dict[str, Any]:
-    """Evaluate every instance that has a prediction; returns the summary (also written to disk)."""
+    """Evaluate every instance that has a prediction; returns the summary (also written to disk).
+
+    ``jobs``: a ``harness.jobs`` executor (Ray) that evaluates the instances on its nodes; the
+    per-instance files and records come back here and are written as they arrive."""
     run_dir = options.output / options.run_id
     todo = [i for i in instances if i["instance_id"] in predictions]
     models = sorted({p.get("model_name_or_path", "unknown") for p in predictions.values()})
@@ -78,36 +82,28 @@ def run(
     pending = [i for i in todo if i["instance_id"] not in results]
     stop = threading.Event()
 
-    def one(instance: dict) -> dict:
+    def record(instance: dict, res: InstanceResult) -> dict:
         iid = instance["instance_id"]
         pred = predictions[iid]
-        model = pred.get("model_name_or_path", "unknown").replace("/", "__")
-        log_dir = run_dir / model / iid
-        last_error = None
-        for _ in range(1 + INFRA_RETRIES):
-            if stop.is_set():
-                raise KeyboardInterrupt
-            started = time.monotonic()
-            try:
-                with env.open(instance) as (session, testbed):
-                    if instance.get("log_parser") == GAUNTLET_PARSER:
-                        res = run_native_instance(session, instance, pred, log_dir, env.pm, options.reject_test_edits)
-                    else:
-                        res = run_instance(session, testbed, instance, pred, log_dir, options.timeout, options.reject_test_edits)
-                # The whole instance, environment set-up and tear-down included.
-                res.total_seconds = time.monotonic() - started
-                break
-            except (InfraError, SandboxError, OSError) as e:
-                last_error = f"{type(e).__name__}: {e}"
-        else:
-            res = InstanceResult(iid, "error", error=f"infrastructure failure (after {1 + INFRA_RETRIES} tries): {last_error}")
-            log_dir.mkdir(parents=True, exist_ok=True)
-            (log_dir / "run_instance.log").write_text(res.error + "\n")
         rec = writer.write(iid, {"model": pred.get("model_name_or_path"), "language": env.language_of(instance), **res.record()})
         results[iid] = rec
         if on_result:
             on_result(iid, rec)
         return rec
+
+    def one(instance: dict) -> dict:
+        pred = predictions[instance["instance_id"]]
+        log_dir = run_dir / model_dir(pred) / instance["instance_id"]
+        return record(instance, evaluate_instance(env, instance, pred, log_dir, options.timeout, options.reject_test_edits, stop))
+
+    if jobs is not None:
+        from harness.benchmarks.swebench.remote import run_on
+
+        try:
+            run_on(jobs, env, pending, predictions, run_dir, options, record)
+        finally:
+            writer.update_manifest(images=dict(env.images))
+        return _finish(instances, predictions, results, run_dir, models, options)
 
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
     futures = {pool.submit(one, inst) for inst in pending}
@@ -125,10 +121,44 @@ def run(
         raise
     pool.shutdown(wait=True)
     writer.update_manifest(images=dict(env.images))
+    return _finish(instances, predictions, results, run_dir, models, options)
+
+
+def _finish(instances, predictions, results, run_dir: Path, models: list[str], options: RunOptions) -> dict[str, Any]:
     summary = summarize(instances, predictions, results, run_dir)
     for model in models:
         write_summary(summary, run_dir / f"{model.replace('/', '__')}.{options.run_id}.json")
     return summary
+
+
+def model_dir(prediction: dict) -> str:
+    return prediction.get("model_name_or_path", "unknown").replace("/", "__")
+
+
+def evaluate_instance(env: Environment, instance: dict, pred: dict, log_dir: Path, timeout: float,
+                      reject_test_edits: bool = False, stop: threading.Event | None = None) -> InstanceResult:
+    """One instance, with one more try after an infrastructure failure; after that an "error" result."""
+    iid = instance["instance_id"]
+    last_error = None
+    for _ in range(1 + INFRA_RETRIES):
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+        started = time.monotonic()
+        try:
+            with env.open(instance) as (session, testbed):
+                if instance.get("log_parser") == GAUNTLET_PARSER:
+                    res = run_native_instance(session, instance, pred, log_dir, env.pm, reject_test_edits)
+                else:
+                    res = run_instance(session, testbed, instance, pred, log_dir, timeout, reject_test_edits)
+            # The whole instance, environment set-up and tear-down included.
+            res.total_seconds = time.monotonic() - started
+            return res
+        except (InfraError, SandboxError, OSError) as e:
+            last_error = f"{type(e).__name__}: {e}"
+    res = InstanceResult(iid, "error", error=f"infrastructure failure (after {1 + INFRA_RETRIES} tries): {last_error}")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    (log_dir / "run_instance.log").write_text(res.error + "\n")
+    return res
 
 
 def _predictions_hash(predictions: dict[str, dict]) -> str:
