@@ -55,6 +55,45 @@ def test_save_is_atomic_and_round_trips(tmp_path):
     path.write_text("adapters: [1, 2]\n")
     with pytest.raises(RegistryError, match="expected a mapping"):
         Registry.load(path)
+    path.write_text("adapters:\n  go:\n    - {id: go-1, path: ck/go, status: shipped}\n")
+    with pytest.raises(RegistryError, match="adapters.go: each version needs id, path and a status"):
+        Registry.load(path)
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "r.yaml"
+    reg = Registry.load(path)
+    reg.register("go", "ck/go", "base", "sft")
+    reg.save()
+    before = path.read_text()
+    reg.register("go", "ck/go2", "base", "sft")
+
+    def crash(*a):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("trainers.registry.os.fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        reg.save()
+    assert path.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["r.yaml"]
+
+
+def test_set_status_and_ids(tmp_path):
+    reg = Registry.load(tmp_path / "r.yaml")
+    a = reg.register("python", "ck/a", "base", "sft", None, PASS)
+    b = reg.register("python", "ck/b", "base", "ipo", None, FAIL)
+    assert reg.set_status("python", b["id"], "evaluating")["status"] == "evaluating"
+    with pytest.raises(RegistryError, match="status must be one of"):
+        reg.set_status("python", a["id"], "shipped")
+    with pytest.raises(RegistryError, match="failed gates"):  # production only through the gates
+        reg.set_status("python", b["id"], "production")
+    reg.set_status("python", a["id"], "production")
+    assert reg.served() == {"python": a}
+    reg.set_status("python", a["id"], "retired")  # taking a language off the server
+    assert reg.served() == {}
+    reg.adapters["python"].remove(a)  # a hand edit drops a version: its id is not handed out again
+    assert reg.register("python", "ck/c", "base", "grpo")["id"] == "python-3"
+    with pytest.raises(RegistryError, match="has no adapter 'python-9'; it has python-2, python-3"):
+        reg.promote("python", "python-9")
 
 
 def test_cli_list_promote_route(tmp_path):
@@ -76,3 +115,9 @@ def test_cli_list_promote_route(tmp_path):
     out = json.loads(r.output)
     # go has no production adapter: the default (rust, registered first) answers, and says why
     assert r.exit_code == 0 and out["language"] == "rust" and "go" in out["why"] and out["path"] == "ck/rust"
+    r = runner.invoke(app, ["adapters", "route", "--prompt-file", str(prompt), "--language", "rust", "--registry", str(path)])
+    assert r.exit_code == 0 and r.output.strip() == "rust: ck/rust (named explicitly)"
+    r = runner.invoke(app, ["adapters", "list", "--registry", str(path)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "rust-1" in r.output and "production" in r.output and "1/2 passed" in r.output
+    r = runner.invoke(app, ["adapters", "list", "--registry", str(tmp_path / "none.yaml"), "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["adapters"] == {}  # no registry yet: empty, not an error

@@ -33,11 +33,47 @@ PROMPTS = {
     ],
 }
 
+# What real requests look like: a task in prose naming the language, a tool's error output, code
+# that could be misread as another language's.
+REALISTIC = {
+    "rust": [
+        "Write a Rust function that returns the longest palindromic substring of a &str.",
+        "error[E0382]: borrow of moved value: `v`\n  |\n5 |     let w = v;\n  |             - value moved here",
+        "#[derive(Debug, Clone)]\npub enum Token { Ident(String), Num(i64) }",
+        "thread 'main' panicked at 'index out of bounds: the len is 3 but the index is 7'",
+    ],
+    "python": [
+        "Write a Python function that merges two sorted lists without using sorted().",
+        "Traceback (most recent call last):\n  File \"/app/cli\", line 3, in <module>\nKeyError: 'name'",
+        "async def fetch(session, url):\n    async with session.get(url) as r:\n        return await r.json()",
+        "@dataclass\nclass Item:\n    name: str\n    price: float = 0.0",
+        "Let's go through it: def double(x): return x*2 is wrong, it should square x.",
+    ],
+    "typescript": [
+        "Write a TypeScript function debounce(fn, ms) that returns a cancellable wrapper.",
+        "error TS2322: Type 'string' is not assignable to type 'number'.",
+        "function greet(name: string): string {\n  return `hi ${name}`;\n}",
+        "const users = await fetch('/api/users').then(r => r.json());\nconsole.log(users.length);",
+        "In the React component App.tsx, the state never updates after the click.",
+    ],
+    "go": [
+        "Implement an LRU cache in Go with Get and Put, safe for concurrent use.",
+        "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.main()",
+        "func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {\n\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n}",
+        "Fix the data race in cache/cache.go: two goroutines write the map without holding the mutex.",
+    ],
+}
+
 
 @pytest.mark.parametrize("language", sorted(PROMPTS))
 def test_detection_from_the_prompt(language):
-    for prompt in PROMPTS[language]:
+    for prompt in PROMPTS[language] + REALISTIC[language]:
         assert detect_language(prompt) == language, prompt
+
+
+def test_prose_without_signals_detects_nothing():
+    for prompt in ("Please make it faster.", "Go ahead and fix the flaky test.", "Refactor this, it is too long."):
+        assert detect_language(prompt) is None, prompt
 
 
 def test_nothing_to_detect_is_none_and_explicit_wins(tmp_path):
@@ -71,6 +107,16 @@ def test_workspace_detection_through_the_plugins(tmp_path):
         checked += 1
     if not checked:
         pytest.skip(reason="no language plugin is installed")
+    # a directory with no marker file: the plugins stay silent and the prompt decides, and the reason says so
+    reg = Registry.load(tmp_path / "r.yaml")
+    ok = {"g": {"passed": True, "value": 1, "threshold": "", "why": ""}}
+    for lang in sorted(have):
+        reg.register(lang, f"ck/{lang}", "base", "grpo", None, ok)
+        reg.promote(lang)
+    (tmp_path / "empty").mkdir()
+    assert route(PROMPTS["go"][1], reg, workspace=tmp_path / "empty")[::2] == ("go", "detected from the prompt")
+    lang = next(iter(sorted(set(have) & set(cases))))
+    assert route(PROMPTS["go"][1], reg, workspace=tmp_path / lang)[::2] == (lang, "detected from the workspace")
 
 
 def test_real_adapters_switch(tmp_path):

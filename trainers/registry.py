@@ -23,6 +23,7 @@ recorded with it passed; the language's previous production adapter is then ``re
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -58,6 +59,11 @@ class Registry:
         if not isinstance(raw, dict) or not isinstance(raw.get("adapters", {}), dict):
             raise RegistryError(f"{path}: expected a mapping with an 'adapters' mapping")
         adapters = {lang: list(v if isinstance(v, list) else [v]) for lang, v in (raw.get("adapters") or {}).items()}
+        for lang, versions in adapters.items():  # a hand edit must not turn into a KeyError at serving time
+            for e in versions:
+                if not isinstance(e, dict) or not {"id", "path", "status"} <= e.keys() or e["status"] not in STATUSES:
+                    raise RegistryError(f"{path}: adapters.{lang}: each version needs id, path and a status "
+                                        f"({' | '.join(STATUSES)}); got {e!r}")
         return cls(path, raw.get("base_model"), raw.get("default_adapter"), adapters)
 
     def save(self) -> None:
@@ -68,11 +74,15 @@ class Registry:
         text = yaml.safe_dump({"base_model": self.base_model, "default_adapter": self.default_adapter,
                                "adapters": self.adapters}, sort_keys=False)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     # --- entries ---------------------------------------------------------------------------------
 
@@ -94,7 +104,9 @@ class Registry:
     def register(self, language: str, path: str | Path, base_model: str, stage: str,
                  metrics: dict | None = None, gates: dict | None = None) -> dict:
         versions = self.adapters.setdefault(language, [])
-        entry = {"id": f"{language}-{len(versions) + 1}", "path": str(path), "base_model": base_model, "stage": stage,
+        n = 1 + max((int(m[1]) for e in versions if (m := re.fullmatch(rf"{re.escape(language)}-(\d+)", str(e["id"])))),
+                    default=0)  # never reuse an id, even after a hand edit removed a version
+        entry = {"id": f"{language}-{n}", "path": str(path), "base_model": base_model, "stage": stage,
                  "status": "trained", "eval_metrics": dict(metrics or {}), "gates": dict(gates or {}),
                  "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         versions.append(entry)
