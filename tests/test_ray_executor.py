@@ -51,7 +51,7 @@ NEW_TESTS = {"tests/test_ops.py": MATHY["tests/test_ops.py"] + "\n\ndef test_add
 @pytest.fixture(scope="module")
 def cluster():
     if "python" not in get_plugin_manager().languages():
-        pytest.skip("gauntlet-python is not installed (pip install -e plugins/python)")
+        pytest.skip(reason="gauntlet-python is not installed (pip install -e plugins/python)")
     with LoopbackCluster(head_cpus=1) as c:
         worker = c.add_worker(cpus=1, resources={"victim": 1})  # a label, to know the node that gets killed
         jobs = get_executor("ray", address=c.address)
