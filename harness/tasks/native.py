@@ -133,6 +133,8 @@ def mutmut(tree: Path, files: list[str] | None = None) -> list[Mutation]:
 
 
 def _python_sources(tree: Path) -> list[str]:
+    """Non-test ``.py`` files.  The Python plugin has the same rule (``source_files``), but the core
+    never imports a plugin; keep the two in step."""
     skip = {".git", ".venv", "venv", "build", "dist", "node_modules", "__pycache__", "mutants"}
     found = []
     for root, dirs, names in os.walk(tree):
