@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import functools
 import os
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 from harness.sandbox.base import (
     ExecResult,
@@ -37,58 +38,48 @@ from harness.sandbox.base import (
     limit_from_output,
     workspace_key,
 )
-from harness.sandbox.capture import BoundedCapture, drain
+from harness.sandbox.capture import CHUNK, BoundedCapture
 
 # Variables that carry no secrets and that toolchains need to be found.
 PASSENV = ("PATH", "LANG", "LC_ALL", "TZ", "RUSTUP_HOME", "CARGO_HOME", "GOROOT", "GOPATH", "GOPROXY",
            "GOFLAGS", "GOMODCACHE", "JAVA_HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "PIP_CERT")
 
 
-# A new network namespace starts with its loopback interface down; tests that serve on 127.0.0.1
-# (HTTP clients' own test servers) need it up, as Docker's "none" network has it.
-_LOOPBACK_UP = 'ip link set lo up 2>/dev/null; exec "$@"'
-
-
-@functools.cache
-def _can_unshare_net() -> list[str] | None:
-    """The command prefix that gives a child its own network namespace with only loopback, if the
-    kernel lets us (loopback stays down where ``ip`` is missing or may not configure it)."""
-    if not shutil.which("unshare"):
-        return None
-    for prefix in (["unshare", "--net"], ["unshare", "--net", "--map-current-user"]):
+def _unshare_works(flags: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``flags`` as given, or with ``--map-current-user`` where an unprivileged user needs it, if
+    ``unshare`` accepts them on this kernel; otherwise None."""
+    for extra in ((), ("--map-current-user",)):
         try:
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode != 0:
-                continue
-        except (OSError, subprocess.SubprocessError):
-            continue
-        with_lo = [*prefix, "/bin/sh", "-c", _LOOPBACK_UP, "sh"]
-        if shutil.which("ip") and subprocess.run([*with_lo, "ip", "-o", "link", "show", "lo"], capture_output=True,
-                                                 text=True, timeout=10).stdout.count(",UP") > 0:
-            return with_lo
-        return prefix
-    return None
-
-
-# PID 1 of the new PID namespace: a shell that waits for the command (so the command is not PID 1,
-# whose signals the kernel filters) and reports a signal death as 128 + signal, as Docker does.
-_PID_INIT = '"$@"; exit $?'
-
-
-@functools.cache
-def _can_unshare_pid() -> list[str] | None:
-    """The prefix that runs a command in a new PID namespace (killed whole when its first process or
-    the harness's ``unshare`` dies), if the kernel lets us.  Without it the command's parent is the
-    harness itself, and ``kill(getppid())`` or, as root, ``kill(-1)`` would reach far past the sandbox."""
-    if not shutil.which("unshare"):
-        return None
-    for prefix in (["unshare", "--pid", "--fork", "--kill-child"],
-                   ["unshare", "--pid", "--fork", "--kill-child", "--map-current-user"]):
-        try:
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
-                return [*prefix, "/bin/sh", "-c", _PID_INIT, "sh"]
+            if subprocess.run(["unshare", *flags, *extra, "true"], capture_output=True, timeout=10).returncode == 0:
+                return (*flags, *extra)
         except (OSError, subprocess.SubprocessError):
             continue
     return None
+
+
+@functools.cache
+def _namespaces(isolate_net: bool) -> tuple[tuple[str, ...], bool, bool, bool]:
+    """The ``unshare`` flags that give a command its own PID namespace and, when asked, its own
+    network namespace: ``(flags, net_isolated, pid_namespace, loopback_up)``.
+
+    The PID namespace keeps ``kill(getppid())`` and, as root, ``kill(-1)`` inside the sandbox, and
+    ``--kill-child`` ends the whole namespace when the harness's ``unshare`` dies.  A new network
+    namespace starts with loopback down; tests that serve on 127.0.0.1 need it up, as Docker's
+    "none" network has it, so we bring it up where ``ip`` may."""
+    if not shutil.which("unshare"):
+        return (), False, False, False
+    net = _unshare_works(("--net",)) if isolate_net else None
+    pid = _unshare_works(("--pid", "--fork", "--kill-child"))
+    if net and pid:
+        both = _unshare_works(("--net", "--pid", "--fork", "--kill-child"))
+        net, pid = (both, both) if both else (None, pid)  # keep the PID namespace if they won't mix
+    flags = net or pid or ()
+    lo_up = False
+    if net and shutil.which("ip"):
+        probe = subprocess.run(["unshare", *flags, "/bin/sh", "-c", "ip link set lo up 2>/dev/null; ip -o link show lo"],
+                               capture_output=True, text=True, timeout=10)
+        lo_up = ",UP" in probe.stdout
+    return flags, bool(net), bool(pid), lo_up
 
 
 @functools.cache
@@ -153,8 +144,7 @@ class LocalSession:
         for d in ("home", "tmp"):
             (self._root / d).mkdir()
         self.workdir = str(self._root / "workspace")
-        self._netns = None if network else _can_unshare_net()
-        self._pidns = _can_unshare_pid()
+        self._unshare, net_isolated, pid_namespace, self._loopback_up = _namespaces(not network)
         self._cgroup = self._make_cgroup()
         self._env = self._base_env()
         self.protections = {
@@ -162,8 +152,8 @@ class LocalSession:
             "private_copy": True,
             "process_group_kill": True,
             "env_scrubbed": True,
-            "network_isolated": self._netns is not None,
-            "pid_namespace": self._pidns is not None,
+            "network_isolated": net_isolated,
+            "pid_namespace": pid_namespace,
             "rlimits": bool(shutil.which("prlimit")),
             "pids_cgroup": self._cgroup is not None,
             "filesystem_isolated": False,
@@ -195,13 +185,18 @@ class LocalSession:
 
     def _wrap(self, argv: list[str]) -> list[str]:
         lim = self.limits
+        # One shell inside one ``unshare`` joins the pids cgroup, brings loopback up and runs the
+        # command: each extra exec on this hot path costs milliseconds.  In a PID namespace the
+        # shell is PID 1 and waits for the command (whose signals the kernel would otherwise
+        # filter), reporting a signal death as 128 + signal, as Docker does.
+        script = 'echo 0 > "$0" || exit 125; ' if self._cgroup is not None else ""
+        script += "ip link set lo up 2>/dev/null; " if self._loopback_up else ""
+        script += '"$@"; exit $?' if self.protections["pid_namespace"] else 'exec "$@"'
         out: list[str] = []
-        if self._cgroup is not None:
-            out += ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self._cgroup / "cgroup.procs")]
-        if self._netns:
-            out += self._netns
-        if self._pidns:
-            out += self._pidns
+        if self._unshare:
+            out += ["unshare", *self._unshare]
+        if script != 'exec "$@"':
+            out += ["/bin/sh", "-c", script, str(self._cgroup / "cgroup.procs") if self._cgroup else "sh"]
         if shutil.which("prlimit"):
             out += ["prlimit", "--core=0"]
             if lim.memory_mb:
@@ -273,30 +268,15 @@ class LocalSession:
 
         limit_hit: list[str] = []
         out, err = BoundedCapture(self.limits.output_bytes), BoundedCapture(self.limits.output_bytes)
-        total = [0]
-        lock = threading.Lock()
+        kill_at = self.limits.output_kill_bytes
 
-        def on_data(n: int) -> None:
-            with lock:
-                total[0] += n
-                if self.limits.output_kill_bytes and total[0] > self.limits.output_kill_bytes and not limit_hit:
-                    limit_hit.append("output")
-                    self._kill_tree(proc.pid)
+        def on_output(total: int) -> None:
+            if kill_at and total > kill_at and not limit_hit:
+                limit_hit.append("output")
+                self._kill_tree(proc.pid)
 
-        readers = [drain(proc.stdout, out, on_data), drain(proc.stderr, err, on_data)]
-        if data is not None:
-            threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
-        timed_out = False
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            self._kill_tree(proc.pid)
-            proc.wait()
-        # Nothing the command started may outlive it (and hold our pipes open).
-        self._kill_tree(proc.pid)
-        for r in readers:
-            r.join(timeout=5)
+        timed_out = _communicate(proc, data, out, err, start + timeout if timeout else None, on_output,
+                                 lambda: self._kill_tree(proc.pid))
         duration = time.monotonic() - start
         code = proc.returncode
         exit_code = 128 - code if code < 0 else code
@@ -372,13 +352,96 @@ def _force_remove(func, path, _exc) -> None:
         pass
 
 
-def _feed(pipe, data: bytes) -> None:
+def _communicate(proc: subprocess.Popen, data: bytes | None, out: BoundedCapture, err: BoundedCapture,
+                 deadline: float | None, on_output: Callable[[int], None], kill: Callable[[], None]) -> bool:
+    """Feed stdin, capture both streams and wait for exit or the deadline, in this thread; True when
+    the deadline fired.  Everything the command left behind is killed once it exits.
+
+    Not ``Popen.communicate``: it keeps all output in memory, and ``Popen.wait(timeout)`` polls with
+    sleeps that cost several milliseconds per command; one ``select`` on the pipes and a pidfd costs
+    none, and the sandbox's hot path is thousands of short commands."""
+    sel = selectors.DefaultSelector()
+    captures = {proc.stdout: out, proc.stderr: err}
+    for stream in captures:
+        os.set_blocking(stream.fileno(), False)
+        sel.register(stream, selectors.EVENT_READ)
+    if data is not None:
+        os.set_blocking(proc.stdin.fileno(), False)
+        sel.register(proc.stdin, selectors.EVENT_WRITE)
     try:
-        pipe.write(data)
-    except (BrokenPipeError, OSError):
-        pass
+        pidfd = os.pidfd_open(proc.pid)
+        sel.register(pidfd, selectors.EVENT_READ)
+    except (AttributeError, OSError):  # no pidfds (old kernel): poll for the exit instead
+        pidfd = None
+    streams = set(captures) | ({proc.stdin} if data is not None else set())
+    view, sent, total, timed_out, exited = memoryview(data or b""), 0, 0, False, False
+
+    def on_exit() -> None:
+        nonlocal exited, deadline
+        exited = True
+        kill()  # nothing the command started may outlive it (and hold our pipes open)
+        grace = time.monotonic() + 5  # for what a straggler may still write
+        deadline = grace if deadline is None else min(deadline, grace)
+        if pidfd is not None and pidfd in sel.get_map():
+            sel.unregister(pidfd)
+
+    try:
+        while streams or not exited:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                if exited:  # a straggler outside our reach still holds a pipe: stop reading it
+                    break
+                timed_out = True
+                kill()
+                proc.wait()
+                on_exit()
+                continue
+            wait = None if deadline is None else deadline - now
+            if pidfd is None and not exited:
+                wait = 0.05 if wait is None else min(wait, 0.05)
+            for key, _ in sel.select(wait):
+                obj = key.fileobj
+                if obj is pidfd:
+                    continue  # handled by the poll below
+                if obj is proc.stdin:
+                    try:
+                        sent += os.write(obj.fileno(), view[sent:sent + 65536])
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # the command closed its stdin
+                        sent = len(view)
+                    if sent >= len(view):
+                        sel.unregister(obj)
+                        streams.discard(obj)
+                        _close(obj)
+                    continue
+                try:
+                    chunk = os.read(obj.fileno(), CHUNK)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    sel.unregister(obj)
+                    streams.discard(obj)
+                    continue
+                captures[obj].add(chunk)
+                total += len(chunk)
+                on_output(total)
+            if not exited and proc.poll() is not None:
+                on_exit()
     finally:
-        try:
-            pipe.close()
-        except OSError:
-            pass
+        sel.close()
+        if pidfd is not None:
+            os.close(pidfd)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            _close(stream)
+    return timed_out
+
+
+def _close(stream) -> None:
+    try:
+        if stream is not None:
+            stream.close()
+    except OSError:
+        pass
