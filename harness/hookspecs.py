@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
     from harness.language import ImageSpec, LanguageInfo
-    from harness.mutation import MutateOptions, Mutation
+    from harness.mutation import MutateOptions, Mutation, Variant, VariantResult
     from harness.outcome import BuildResult, LintReport, Outcome, TestReport
     from harness.sandbox.base import Session
 
@@ -81,6 +81,24 @@ def gauntlet_test(session: Session, selection: list[str] | None) -> TestReport |
     :param selection: test ids to run (in the plugin's id style), or None for the whole suite.
     :return: a ``TestReport``, or None when ``session.language`` is not the plugin's.  First
         answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def gauntlet_test_variants(session: Session, variants: list[Variant]) -> list[VariantResult] | None:
+    """Build and test several variants of the workspace in one go, each a file's new text with a
+    test selection, restoring the workspace after each.  Optional: a speed-up for task generation.
+
+    Validating a mutant is one small edit followed by a build and a test run, thousands of times; a
+    runner that starts once and forks per variant (as mutmut does) skips most of each run's start-up.
+    Verdicts stay the core's: the plugin only reports what happened, as ``gauntlet_build`` and
+    ``gauntlet_test`` would have for that variant.
+
+    :param session: an open sandbox session.
+    :param variants: ``Variant`` (file, text, selection, fail_fast) in order.
+    :return: one ``VariantResult`` (build, tests) per variant, in order, or None when
+        ``session.language`` is not the plugin's or the plugin cannot batch (the core then calls
+        ``gauntlet_build`` and ``gauntlet_test`` per variant).  First answer wins.
     """
 
 

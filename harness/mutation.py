@@ -5,6 +5,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.outcome import BuildResult, TestReport
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,31 @@ class Mutation:
         """Unique per candidate: two operators may rewrite the same span in different ways."""
         digest = hashlib.sha1(f"{self.end}:{self.replacement}".encode()).hexdigest()[:8]
         return f"{self.file}:{self.line}:{self.start}:{self.operator}:{digest}"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The workspace with one file's text replaced, to build and test (``gauntlet_test_variants``)."""
+
+    file: str
+    text: str
+    selection: list[str] | None = None  # test ids, None: the whole suite
+    fail_fast: bool = False  # stop at the first failing test
+
+
+@dataclass
+class VariantResult:
+    """What building and testing one ``Variant`` gave; ``tests`` is None when the build failed."""
+
+    build: "BuildResult"
+    tests: "TestReport | None" = None
+
+
+def applied(source: str, mutation: Mutation) -> str | None:
+    """``source`` with the mutation's span replaced, or None when the span no longer holds ``original``."""
+    if source[mutation.start:mutation.end] != mutation.original:
+        return None
+    return source[:mutation.start] + mutation.replacement + source[mutation.end:]
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

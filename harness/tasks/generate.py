@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from harness.mutation import MutateOptions, Mutation
+from harness.mutation import MutateOptions, Mutation, Variant, applied
 from harness.outcome import Status
 from harness.results import Manifest, RunWriter, fingerprint
 from harness.sandbox import Limits, get_backend
@@ -133,9 +133,9 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
     verdict: dict[str, Any] = {"operator": mutation.operator, "file": mutation.file, "line": mutation.line}
     start = time.monotonic()
     try:
-        applied = session.apply_patch(mutation.diff)
-        if not applied.applied:
-            return {**verdict, "verdict": "not_applied", "why": applied.message}
+        patched = session.apply_patch(mutation.diff)
+        if not patched.applied:
+            return {**verdict, "verdict": "not_applied", "why": patched.message}
         buggy = session.read_file(mutation.file).decode("utf-8", "replace")
         build = pm.hook.gauntlet_build(session=session)
         if build is not None and not build.ok:
@@ -150,18 +150,69 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
             if not _broken(first, related):
                 return {**verdict, "verdict": "survived"}
         report = pm.hook.gauntlet_test(session=session, selection=None)
-        status = {t: r.status for t, r in report.tests.items()}
-        f2p = [t for t in stable if status.get(t) in (Status.FAILED, Status.ERROR) or (t not in status and report.timed_out)]
-        p2p = [t for t in stable if status.get(t) == Status.PASSED]
-        if not f2p:
-            return {**verdict, "verdict": "survived"}
-        # Messages name the sandbox's paths; keep them relative to the project.
-        messages = {t: (report.tests[t].message or "").replace(session.workdir + "/", "")[:400] for t in f2p if t in report.tests}
-        return {**verdict, "verdict": "caught", "FAIL_TO_PASS": f2p, "PASS_TO_PASS": p2p, "messages": messages,
-                "timed_out": report.timed_out, "log_tail": report.log[-3000:].replace(session.workdir + "/", ""), "buggy": buggy}
+        return _judged(verdict, report, stable, session.workdir, buggy)
     finally:
         session.write_file(mutation.file, original)
         verdict["seconds"] = round(time.monotonic() - start, 3)
+
+
+def _judged(verdict: dict[str, Any], report, stable: list[str], workdir: str, buggy: str) -> dict[str, Any]:
+    """The verdict from the whole suite's run on the buggy code: caught when a stable test fails."""
+    status = {t: r.status for t, r in report.tests.items()}
+    f2p = [t for t in stable if status.get(t) in (Status.FAILED, Status.ERROR) or (t not in status and report.timed_out)]
+    p2p = [t for t in stable if status.get(t) == Status.PASSED]
+    if not f2p:
+        return {**verdict, "verdict": "survived"}
+    # Messages name the sandbox's paths; keep them relative to the project.
+    messages = {t: (report.tests[t].message or "").replace(workdir + "/", "")[:400] for t in f2p if t in report.tests}
+    return {**verdict, "verdict": "caught", "FAIL_TO_PASS": f2p, "PASS_TO_PASS": p2p, "messages": messages,
+            "timed_out": report.timed_out, "log_tail": report.log[-3000:].replace(workdir + "/", ""), "buggy": buggy}
+
+
+BATCH = 16  # candidates per gauntlet_test_variants call: start-up amortised, progress still fine-grained
+
+
+def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[str],
+                   related: Callable[[Mutation], list[str] | None], fail_fast: bool) -> list[dict[str, Any]]:
+    """``validate`` for several candidates through the plugin's ``gauntlet_test_variants``: the kill
+    checks of the whole batch in one call, then one call for the whole-suite runs of those caught.
+    Same verdicts as ``validate``; candidates the plugin does not answer for go through ``validate``."""
+    records: dict[int, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+    checks: list[tuple[int, Variant]] = []
+    for i, m in enumerate(batch):
+        base = {"operator": m.operator, "file": m.file, "line": m.line}
+        if m.file not in sources:
+            sources[m.file] = (tree / m.file).read_text(encoding="utf-8")
+        buggy = applied(sources[m.file], m)
+        if buggy is None:
+            records[i] = {**base, "verdict": "not_applied", "why": "the span no longer holds the original text"}
+            continue
+        selection = related(m)
+        checks.append((i, Variant(m.file, buggy, selection, fail_fast if selection else False)))
+    full: list[tuple[int, Variant, str]] = []
+    first = (pm.hook.gauntlet_test_variants(session=session, variants=[v for _, v in checks]) if checks else None) or []
+    for (i, v), res in zip(checks, first):
+        base = {"operator": batch[i].operator, "file": v.file, "line": batch[i].line,
+                "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
+        if not res.build.ok:
+            records[i] = {**base, "verdict": "build_failed", "why": "; ".join(str(d) for d in res.build.errors[:3])}
+        elif v.selection:
+            base["kill_check"] = f"{len(v.selection)} related tests"
+            if _broken(res.tests, v.selection):
+                full.append((i, Variant(v.file, v.text), base["kill_check"]))
+            else:
+                records[i] = {**base, "verdict": "survived"}
+        else:
+            records[i] = _judged(base, res.tests, stable, session.workdir, v.text)
+    second = (pm.hook.gauntlet_test_variants(session=session, variants=[v for _, v, _ in full]) if full else None) or []
+    for (i, v, kill_check), res in zip(full, second):
+        base = {"operator": batch[i].operator, "file": v.file, "line": batch[i].line, "kill_check": kill_check,
+                "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
+        records[i] = _judged(base, res.tests, stable, session.workdir, v.text) if res.tests else \
+            {**base, "verdict": "build_failed", "why": "; ".join(str(d) for d in res.build.errors[:3])}
+    return [records[i] if i in records else validate(session, pm, m, stable, related(m), fail_fast)
+            for i, m in enumerate(batch)]
 
 
 def _broken(report, tests: list[str]) -> bool:
@@ -246,23 +297,27 @@ def generate(
             todo.put(m)
     lock = threading.Lock()
 
+    def related(m: Mutation) -> list[str] | None:
+        return related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
+
     def worker(n: int, session) -> None:
         try:
             while report.kept < opts.max_tasks:
-                try:
-                    m = todo.get_nowait()
-                except queue.Empty:
+                # Batches shrink as the queue empties so that every worker still gets a share.
+                size, batch = max(1, min(BATCH, todo.qsize() // max(1, opts.workers))), []
+                while len(batch) < size and (m := _next(todo)):
+                    batch.append(m)
+                if not batch:
                     return
-                related = related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
-                rec = validate(session, pm, m, base.stable, related, opts.fail_fast)
-                rec["diff"] = m.diff
-                with lock:
-                    if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
-                        return
-                    writer.write(m.id, rec)
-                    _count(report, rec)
-                if on_progress:
-                    on_progress(report)
+                for m, rec in zip(batch, validate_batch(session, pm, tree, batch, base.stable, related, opts.fail_fast)):
+                    rec["diff"] = m.diff
+                    with lock:
+                        if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
+                            return
+                        writer.write(m.id, rec)
+                        _count(report, rec)
+                    if on_progress:
+                        on_progress(report)
         finally:
             session.close()
 
@@ -278,7 +333,6 @@ def generate(
             return report.kept < opts.max_tasks
 
         spec = remote.session_spec(opts.language, opts.backend, limits, opts.network, key)
-        related = (lambda m: related_tests(tree, opts.language, m.file, base.stable)) if opts.related_first else (lambda m: None)
         if report.kept < opts.max_tasks:
             remote.validate_all(jobs, packed, spec, list(todo.queue), base.stable, related, opts.fail_fast, accept)
         write_tasks(writer, store, clean_commit, unique, opts)
@@ -293,6 +347,13 @@ def generate(
     write_tasks(writer, store, clean_commit, unique, opts)
     report.seconds = time.monotonic() - start
     return report
+
+
+def _next(todo: queue.Queue) -> Mutation | None:
+    try:
+        return todo.get_nowait()
+    except queue.Empty:
+        return None
 
 
 def candidate_pool(tree: Path, opts: GenerateOptions, pm) -> list[Mutation]:

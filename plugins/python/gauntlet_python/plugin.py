@@ -10,12 +10,15 @@ from gauntlet_python import image, junit, ruff
 from gauntlet_python.mutate import mutations
 from harness import hookimpl
 from harness.language import LanguageInfo
+from harness.mutation import VariantResult
 from harness.outcome import BuildResult, Diagnostic, LintReport, TestReport
 from harness.sandbox import SandboxError
 
 NAME = "python"
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 REPORT = ".gauntlet-junit.xml"
+VARIANT_REPORT, VARIANT_RESULTS, VARIANT_LOG = ".gauntlet-variant.xml", ".gauntlet-variants.jsonl", ".gauntlet-variant.log"
+RUNNER = (Path(__file__).parent / "variant_runner.py").read_text()
 # Byte-compiles every file in the sandbox and prints the syntax errors as JSON; compile() alone,
 # so nothing is written next to the sources.  A file whose committed version (git HEAD) fails to
 # compile too is marked "preexisting": projects keep deliberately broken files as test data
@@ -109,44 +112,89 @@ def gauntlet_build(session):
                        duration=r.duration)
 
 
-@hookimpl
-def gauntlet_test(session, selection):
-    if not _mine(session):
-        return None
+def _pytest_args(report: str, selection, fail_fast: bool) -> list[str]:
     # --rootdir=.: node ids relative to the workspace even when no config file pins the rootdir
     # (older pytest then takes the common ancestor of the selected paths).
     # --continue-on-collection-errors: a module that fails to import is reported as an error
     # entry while every other module still runs, so one broken file does not hide all results.
-    argv = ["python3", "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", "--rootdir=.",
-            "--continue-on-collection-errors", f"--junitxml={REPORT}", "-o", "junit_family=xunit1",
-            *(["-x"] if getattr(session, "fail_fast", False) else []), *(selection or [])]
+    return ["-q", "-rN", "-p", "no:cacheprovider", "--rootdir=.", "--continue-on-collection-errors",
+            f"--junitxml={report}", "-o", "junit_family=xunit1", *(["-x"] if fail_fast else []), *(selection or [])]
+
+
+@hookimpl
+def gauntlet_test(session, selection):
+    if not _mine(session):
+        return None
+    argv = ["python3", "-m", "pytest", *_pytest_args(REPORT, selection, getattr(session, "fail_fast", False))]
     session.exec(["rm", "-f", REPORT])
     r = session.exec(argv, env=_env(session))
-    report = TestReport(log=r.output, exit_code=r.exit_code, timed_out=r.timed_out, duration=r.duration)
     try:
         xml = session.read_file(REPORT)
     except FileNotFoundError:
         xml = None
     finally:
         session.exec(["rm", "-f", REPORT])
-    if xml and not r.timed_out:
+    return _report(session, r.output, r.exit_code, r.timed_out, r.duration, r.killed_by_limit, xml,
+                   missing_pytest="No module named pytest" in r.stderr)
+
+
+def _report(session, log, exit_code, timed_out, duration, killed_by_limit, xml, missing_pytest=False) -> TestReport:
+    report = TestReport(log=log, exit_code=exit_code, timed_out=timed_out, duration=duration)
+    if xml and not timed_out:
         try:
             report.tests = junit.parse(xml, exists=lambda path: _exists(session, path))
         except ET.ParseError as e:
             report.error = f"pytest's JUnit XML report is unreadable: {e}"
             return report
-    if r.timed_out:
+    if timed_out:
         report.error = f"the test suite did not finish within {session.limits.timeout:g}s and was killed"
-    elif r.killed_by_limit:
-        report.error = f"the test run was stopped by the sandbox's {r.killed_by_limit} limit"
-    elif r.exit_code == 5 or (xml and not report.tests and r.exit_code == 0):
+    elif killed_by_limit:
+        report.error = f"the test run was stopped by the sandbox's {killed_by_limit} limit"
+    elif exit_code == 5 or (xml and not report.tests and exit_code == 0):
         report.error = "no tests collected"
-    elif not report.tests and r.exit_code != 0:
-        if "No module named pytest" in r.stderr:
+    elif not report.tests and exit_code != 0:
+        if missing_pytest:
             report.error = "pytest is not installed"
         else:
-            report.error = f"pytest exited with code {r.exit_code}: {r.output.strip()[-500:]}"
+            report.error = f"pytest exited with code {exit_code}: {log.strip()[-500:]}"
     return report
+
+
+@hookimpl
+def gauntlet_test_variants(session, variants):
+    """All variants in one ``variant_runner`` process that forks per variant (see its docstring).
+    None when the runner could not start (no pytest in the sandbox, say): the core then builds and
+    tests each variant on its own, which reports the cause."""
+    if not _mine(session) or not variants:
+        return None
+    per_variant = session.limits.timeout
+    request = {"variants": [{"file": v.file, "text": v.text, "args": _pytest_args(VARIANT_REPORT, v.selection, v.fail_fast)}
+                            for v in variants],
+               "timeout": per_variant, "out": VARIANT_RESULTS, "log": VARIANT_LOG}
+    session.exec(["rm", "-f", VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT])
+    session.exec(["python3", "-I", "-c", RUNNER], stdin=json.dumps(request), env=_env(session),
+                 timeout=len(variants) * (per_variant + 5) + 30)
+    try:
+        lines = session.read_file(VARIANT_RESULTS).decode("utf-8", "replace").splitlines()
+    except (OSError, ValueError):
+        return None
+    finally:
+        session.exec(["rm", "-f", VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT])
+    results = []
+    for line in lines:
+        try:
+            done = json.loads(line)
+        except json.JSONDecodeError:  # a torn last line: the runner was stopped there
+            break
+        if "build_error" in done:
+            e = done["build_error"]
+            diag = Diagnostic(e["message"], e["file"], e["line"], e["column"], "error", "SyntaxError")
+            results.append(VariantResult(BuildResult(ok=False, diagnostics=[diag])))
+            continue
+        xml = done["junit"].encode() if done.get("junit") else None
+        results.append(VariantResult(BuildResult(ok=True), _report(session, done["log"], done["exit_code"], done["timed_out"],
+                                                                   done["seconds"], None, xml)))
+    return results or None
 
 
 def _exists(session, path: str) -> bool:

@@ -1,0 +1,177 @@
+"""Runs inside the sandbox (``python3 -I -c <this file's text>``): build and test variants of the
+workspace in one warm interpreter.
+
+pytest and its plugins are imported once; each variant's tests run in a child forked from here, so
+a variant costs a fork and a collection instead of an interpreter start and pytest's imports (half
+a second per mutant otherwise).  The project itself is never imported here, only in the children,
+so each child reads the variant's files from disk.  Standard library only, plus pytest.
+
+Request (JSON on stdin): {"variants": [{"file", "text", "args"}], "timeout": seconds per variant,
+"out": results path, "log": log path}.  Results (one JSON line per variant, appended to "out" as each finishes):
+{"build_error": {...}} when the file does not compile, else {"exit_code", "timed_out", "seconds",
+"log", "junit"}.  The workspace is restored after each variant, whatever happened.
+"""
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+
+LOG_TAIL = 20000
+
+
+def compile_error(text, path):
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return {"file": path, "line": e.lineno, "column": e.offset, "message": e.msg}
+    except ValueError as e:  # null bytes
+        return {"file": path, "line": None, "column": None, "message": str(e)}
+    return None
+
+
+def wait(pid, timeout):
+    """Wait for the child up to ``timeout`` seconds; True when it finished in time."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return True, _
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False, None
+            if fd is not None:
+                select.select([fd], [], [], left)
+            else:
+                time.sleep(min(left, 0.01))
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def warm_up():
+    """Import pytest's own plugins and the installed ones (entry points) once, here.  Children then
+    skip pytest's entry-point scan, which reads every installed distribution's metadata (over a
+    second in a large environment), and get the same plugins, already imported, as objects."""
+    import importlib
+
+    try:
+        from _pytest.config import default_plugins
+
+        for name in default_plugins:
+            importlib.import_module("_pytest." + name)
+    except Exception:
+        pass
+    plugins = []
+    try:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="pytest11"):
+            try:
+                plugins.append(ep.load())
+            except Exception:  # pytest would fail on it too; a normal run reports that
+                pass
+    except Exception:
+        pass
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return plugins
+
+
+def run_pytest(pytest, args, timeout, log, plugins):
+    pid = os.fork()
+    if pid == 0:  # the child: its own process group, output to the log, never back into here
+        code = 3
+        try:
+            os.setpgid(0, 0)
+            out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            code = int(pytest.main(list(args), plugins=list(plugins)))
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+    finished, status = wait(pid, timeout)
+    if not finished:
+        _kill(pid)
+        _, status = os.waitpid(pid, 0)
+    _kill(pid)  # whatever the tests started must not outlive them
+    code = os.waitstatus_to_exitcode(status)
+    return (128 - code if code < 0 else code), not finished
+
+
+def _kill(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def tail(path):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - LOG_TAIL))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def run_variant(pytest, variant, req, plugins):
+    path = variant["file"]
+    with open(path, "rb") as f:
+        original = f.read()
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(variant["text"])
+        error = compile_error(variant["text"], path)
+        if error:
+            return {"build_error": error}
+        junit = next(a.split("=", 1)[1] for a in variant["args"] if a.startswith("--junitxml="))
+        start = time.monotonic()
+        code, timed_out = run_pytest(pytest, variant["args"], req["timeout"], req["log"], plugins)
+        result = {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - start,
+                  "log": tail(req["log"]), "junit": None}
+        try:
+            with open(junit, encoding="utf-8", errors="replace") as f:
+                result["junit"] = f.read()
+            os.remove(junit)
+        except OSError:
+            pass
+        return result
+    finally:
+        with open(path, "wb") as f:
+            f.write(original)
+
+
+def main():
+    req = json.load(sys.stdin)
+    import pytest
+
+    plugins = warm_up()
+    # Only now the project's directories (PYTHONPATH=src:. for a normal run): nothing in the
+    # workspace can shadow what this runner imports, and the project is imported by children only.
+    root = os.getcwd()
+    sys.path[:0] = [os.path.join(root, "src"), root]
+    sys.dont_write_bytecode = True
+    with open(req["out"], "w", encoding="utf-8") as out:
+        for variant in req["variants"]:
+            out.write(json.dumps(run_variant(pytest, variant, req, plugins)) + "\n")
+            out.flush()
+
+
+main()
