@@ -393,23 +393,29 @@ def write_tasks(writer: RunWriter, store: TaskStore, clean: str, order: list[Mut
     """Write tasks.jsonl and the debug pairs (``<output>.debug.jsonl``) from the caught candidates, in candidate order."""
     by_id = {m.id: m for m in order}
     caught = [(by_id[k], r) for k, r in writer.done.items() if r["verdict"] == "caught" and k in by_id]
-    caught.sort(key=lambda mr: order.index(mr[0]))
+    position = {m.id: i for i, m in enumerate(order)}
+    caught.sort(key=lambda mr: position[mr[0].id])
     caught = caught[: opts.max_tasks]
     debug_path = opts.output.with_name(opts.output.stem + ".debug.jsonl")
     tree = store.path.parent / f".{store.path.name}.clean"
+    ids = {}
+    for m, rec in caught:
+        digest = hashlib.sha256(normalised_diff(m.diff).encode()).hexdigest()[:10]
+        # ids name git branches and files: keep them to characters both accept
+        ids[m.id] = re.sub(r"[^A-Za-z0-9._-]", "_", f"{opts.repo_name.replace('/', '__')}.{m.operator}.{digest}")
+    commits = store.commit_changes(clean, [(m.file, rec["buggy"].encode("utf-8"), f"gauntlet/{ids[m.id]}", f"bug {ids[m.id]}")
+                                           for m, rec in caught])
     with open(opts.output, "w", encoding="utf-8") as tasks, open(debug_path, "w", encoding="utf-8") as debug:
         for m, rec in caught:
             fixed = (tree / m.file).read_bytes()
             buggy_text = rec["buggy"]
-            digest = hashlib.sha256(normalised_diff(m.diff).encode()).hexdigest()[:10]
-            # ids name git branches and files: keep them to characters both accept
-            iid = re.sub(r"[^A-Za-z0-9._-]", "_", f"{opts.repo_name.replace('/', '__')}.{m.operator}.{digest}")
-            buggy = store.commit_change(clean, m.file, buggy_text.encode("utf-8"), f"gauntlet/{iid}", f"bug {iid}")
+            iid = ids[m.id]
+            buggy, patch = commits[f"gauntlet/{iid}"]
             instance = {
                 "repo": opts.repo_name,
                 "instance_id": iid,
                 "base_commit": buggy,
-                "patch": store.diff(buggy, clean),
+                "patch": patch,
                 "test_patch": "",
                 "problem_statement": problem_statement(opts.repo_name, rec["FAIL_TO_PASS"], rec.get("messages", {})),
                 "hints_text": "",

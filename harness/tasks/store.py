@@ -59,22 +59,45 @@ class TaskStore:
         return subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/heads/{branch}"], cwd=self.path,
                               capture_output=True, check=False).returncode == 0
 
-    def commit_change(self, parent: str, path: str, content: bytes, name: str, message: str) -> str:
-        """A commit on top of ``parent`` with file ``path`` replaced by ``content``; ref ``refs/heads/<name>``."""
-        blob = self._hash_object(content)
-        with tempfile.TemporaryDirectory() as tmp:
-            index = str(Path(tmp) / "index")
-            self.git("read-tree", parent, index=index)
-            mode = "100755" if self._is_executable(parent, path) else "100644"
-            self.git("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", index=index)
-            tree_id = self.git("write-tree", index=index)
-        commit = self.git("commit-tree", tree_id, "-p", parent, "-m", message)
-        self.git("update-ref", f"refs/heads/{name}", commit)
-        return commit
+    def commit_changes(self, parent: str, changes: list[tuple[str, bytes, str, str]]) -> dict[str, tuple[str, str]]:
+        """One commit on top of ``parent`` per change ``(path, content, name, message)``: file ``path``
+        replaced by ``content``, on ref ``refs/heads/<name>``.  Returns ``name -> (commit, fix)``,
+        the fix being the patch ``git diff commit parent``.
 
-    def _hash_object(self, content: bytes) -> str:
-        r = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=self.path, input=content, capture_output=True, check=True)
-        return r.stdout.decode().strip()
+        One ``git fast-import`` writes every commit and one ``git diff-tree --stdin`` prints every
+        patch: thousands of tasks would otherwise cost a dozen git processes each."""
+        if not changes:
+            return {}
+        modes = {path: "100755" if self._is_executable(parent, path) else "100644" for path, *_ in changes}
+        stream = bytearray()
+        for mark, (path, content, name, message) in enumerate(changes, start=1):
+            msg = message.encode()
+            stream += (f"commit refs/heads/{name}\nmark :{mark}\n"
+                       f"committer gauntlet <gauntlet@localhost> 1767225600 +0000\ndata {len(msg)}\n").encode()
+            stream += msg + f"\nfrom {parent}\nM {modes[path]} inline {_quoted(path)}\ndata {len(content)}\n".encode()
+            stream += content + b"\n"
+        with tempfile.TemporaryDirectory() as tmp:
+            marks = Path(tmp) / "marks"
+            r = subprocess.run(["git", "fast-import", "--quiet", "--force", f"--export-marks={marks}"], cwd=self.path,
+                               input=bytes(stream), capture_output=True, check=False)
+            if r.returncode != 0:
+                raise RuntimeError(f"git fast-import failed in {self.path}: {r.stderr.decode(errors='replace')[-400:]}")
+            by_mark = dict(line.split() for line in marks.read_text().splitlines())
+        commits = [by_mark[f":{i}"] for i in range(1, len(changes) + 1)]
+        # -R: each commit's change reversed, i.e. the fix, byte for byte ``git diff commit parent``
+        # (-R swaps the prefixes too, hence b/ and a/ given the other way round).
+        out = self.git("diff-tree", "--stdin", "-R", "-p", "--no-color", "--src-prefix=b/", "--dst-prefix=a/", stdin="\n".join(commits) + "\n",
+                       strip=False)
+        patches: dict[str, str] = {}
+        current = None
+        wanted = set(commits)
+        for line in out.splitlines(keepends=True):
+            if line.rstrip("\n") in wanted:
+                current = line.rstrip("\n")
+                patches[current] = ""
+            elif current is not None:
+                patches[current] += line
+        return {name: (c, patches.get(c, "")) for (_, _, name, _), c in zip(changes, commits)}
 
     def _is_executable(self, commit: str, path: str) -> bool:
         out = subprocess.run(["git", "ls-tree", commit, "--", path], cwd=self.path, capture_output=True, text=True, check=False)
@@ -84,3 +107,10 @@ class TaskStore:
         """``git diff a b``: the patch that turns commit a into commit b."""
         # Unstripped: a diff can end in a blank context line (" \n"), which the hunk header counts.
         return self.git("diff", "--no-color", a, b, strip=False)
+
+
+def _quoted(path: str) -> str:
+    """A path as fast-import reads it: C-style quoted when it has a quote, backslash or newline."""
+    if not any(c in path for c in '"\\\n') and not path.startswith(" "):
+        return path
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
