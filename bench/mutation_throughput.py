@@ -9,7 +9,7 @@ Same machine, same run, same project:
 A "validated candidate" is a mutant that was built and tested (caught, survived, timed out, or failed
 to build).  Writes ``bench/results/mutation_throughput.json``.
 
-    python bench/mutation_throughput.py [--workers 2] [--rust-shard 0/8] [--rust-candidates 40]
+    python bench/mutation_throughput.py [--workers 2] [--rust-shard 0/8] [--rust-candidates 40] [--languages python,rust]
 """
 
 from __future__ import annotations
@@ -89,25 +89,29 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rust-shard", default="0/8", help="cargo mutants --shard (k/n) for the Rust comparison.")
     ap.add_argument("--rust-candidates", type=int, default=40, help="Gauntlet's candidate cap on the Rust crate.")
+    ap.add_argument("--languages", default="python,rust", help="Which comparisons to run (comma-separated).")
     args = ap.parse_args()
+    languages = set(args.languages.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="gauntlet-mutbench-"))
     results: dict[str, list] = {}
 
-    src = python_project(tmp)
-    rows = [gauntlet_rate(src, "python", args.workers, None, tmp)]
-    if shutil.which("mutmut"):
-        rows.append(gauntlet_rate(src, "python", args.workers, None, tmp, source="mutmut"))
-    native = mutmut_rate(src, tmp)
-    rows += [native] if native else [{"tool": "mutmut", "skipped": "mutmut is not installed (pip install mutmut)"}]
-    results["python: examples/python/slugify"] = rows
+    if "python" in languages:
+        src = python_project(tmp)
+        rows = [gauntlet_rate(src, "python", args.workers, None, tmp)]
+        if shutil.which("mutmut"):
+            rows.append(gauntlet_rate(src, "python", args.workers, None, tmp, source="mutmut"))
+        native = mutmut_rate(src, tmp)
+        rows += [native] if native else [{"tool": "mutmut", "skipped": "mutmut is not installed (pip install mutmut)"}]
+        results["python: examples/python/slugify"] = rows
 
-    crate = fetch_rust(tmp / "rust")
-    rows = [gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp)]
-    if shutil.which("cargo-mutants"):
-        rows.append(gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp, source="cargo-mutants"))
-    native = cargo_mutants_rate(crate, tmp, args.rust_shard, args.workers)
-    rows += [native] if native else [{"tool": "cargo mutants", "skipped": "cargo-mutants is not installed"}]
-    results["rust: semver crate"] = rows
+    if "rust" in languages:
+        crate = fetch_rust(tmp / "rust")
+        rows = [gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp)]
+        if shutil.which("cargo-mutants"):
+            rows.append(gauntlet_rate(crate, "rust", args.workers, args.rust_candidates, tmp, source="cargo-mutants"))
+        native = cargo_mutants_rate(crate, tmp, args.rust_shard, args.workers)
+        rows += [native] if native else [{"tool": "cargo mutants", "skipped": "cargo-mutants is not installed"}]
+        results["rust: semver crate"] = rows
 
     for project, rows in results.items():
         native = rows[-1].get("per_minute")
@@ -119,7 +123,10 @@ def main() -> int:
             print("   ", json.dumps(row))
     record = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
               "workers": args.workers, "results": results}
-    (ROOT / "bench" / "results" / "mutation_throughput.json").write_text(json.dumps(record, indent=1) + "\n")
+    out = ROOT / "bench" / "results" / "mutation_throughput.json"
+    if out.exists() and len(languages) < 2:  # keep the other language's last figures
+        record["results"] = {**json.loads(out.read_text()).get("results", {}), **results}
+    out.write_text(json.dumps(record, indent=1) + "\n")
     return 0
 
 

@@ -138,7 +138,8 @@ def gauntlet_test(session, selection):
                    missing_pytest="No module named pytest" in r.stderr)
 
 
-def _report(session, log, exit_code, timed_out, duration, killed_by_limit, xml, missing_pytest=False) -> TestReport:
+def _report(session, log, exit_code, timed_out, duration, killed_by_limit, xml, missing_pytest=False,
+            time_limit=None) -> TestReport:
     report = TestReport(log=log, exit_code=exit_code, timed_out=timed_out, duration=duration)
     if xml and not timed_out:
         try:
@@ -147,7 +148,7 @@ def _report(session, log, exit_code, timed_out, duration, killed_by_limit, xml, 
             report.error = f"pytest's JUnit XML report is unreadable: {e}"
             return report
     if timed_out:
-        report.error = f"the test suite did not finish within {session.limits.timeout:g}s and was killed"
+        report.error = f"the test suite did not finish within {time_limit or session.limits.timeout:g}s and was killed"
     elif killed_by_limit:
         report.error = f"the test run was stopped by the sandbox's {killed_by_limit} limit"
     elif exit_code == 5 or (xml and not report.tests and exit_code == 0):
@@ -170,7 +171,8 @@ def gauntlet_test_variants(session, variants):
     per_variant = session.limits.timeout
     request = {"variants": [{"file": v.file, "text": v.text, "args": _pytest_args(VARIANT_REPORT, v.selection, v.fail_fast)}
                             for v in variants],
-               "timeout": per_variant, "out": VARIANT_RESULTS, "log": VARIANT_LOG}
+               "timeout": per_variant, "clean_args": _pytest_args(VARIANT_REPORT, None, False),
+               "out": VARIANT_RESULTS, "log": VARIANT_LOG}
     session.exec(["rm", "-f", VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT])
     session.exec(["python3", "-I", "-c", RUNNER], stdin=json.dumps(request), env=_env(session),
                  timeout=len(variants) * (per_variant + 5) + 30)
@@ -193,7 +195,8 @@ def gauntlet_test_variants(session, variants):
             continue
         xml = done["junit"].encode() if done.get("junit") else None
         results.append(VariantResult(BuildResult(ok=True), _report(session, done["log"], done["exit_code"], done["timed_out"],
-                                                                   done["seconds"], None, xml)))
+                                                                   done["seconds"], None, xml,
+                                                                   time_limit=done.get("time_limit"))))
     return results or None
 
 

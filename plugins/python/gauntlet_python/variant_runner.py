@@ -6,10 +6,11 @@ a variant costs a fork and a collection instead of an interpreter start and pyte
 a second per mutant otherwise).  The project itself is never imported here, only in the children,
 so each child reads the variant's files from disk.  Standard library only, plus pytest.
 
-Request (JSON on stdin): {"variants": [{"file", "text", "args"}], "timeout": seconds per variant,
+Request (JSON on stdin): {"variants": [{"file", "text", "args"}], "timeout": most seconds per variant,
+"clean_args": pytest's arguments for the whole suite (times the clean code, see ``TimeLimit``),
 "out": results path, "log": log path}.  Results (one JSON line per variant, appended to "out" as each finishes):
-{"build_error": {...}} when the file does not compile, else {"exit_code", "timed_out", "seconds",
-"log", "junit"}.  The workspace is restored after each variant, whatever happened.
+{"build_error": {...}} when the file does not compile, else {"exit_code", "timed_out", "time_limit",
+"seconds", "log", "junit"}.  The workspace is restored after each variant, whatever happened.
 """
 
 import json
@@ -149,7 +150,45 @@ def tail(path):
         return ""
 
 
-def run_variant(variant, req, plugins):
+class TimeLimit:
+    """Seconds a variant's tests may run: ``factor`` times the clean suite's time in this runner
+    (at least ``min_timeout``, at most the session's ``timeout``).  A mutant that loops forever is
+    then stopped after a second or two rather than after the limit sized for a whole cold pytest
+    run.  When the limit fires, the clean suite is timed again; if the machine has become slower,
+    the variant runs again under the new limit, so load never turns a slow run into a verdict."""
+
+    def __init__(self, req, plugins):
+        self.cap, self.floor, self.factor = req["timeout"], req.get("min_timeout", 2.0), req.get("factor", 20.0)
+        self.clean_args, self.log, self.plugins = req.get("clean_args"), req["log"], plugins
+        self.seconds = self.calibrate()
+
+    def calibrate(self):
+        if not self.clean_args:
+            return self.cap
+        start = time.monotonic()
+        _, timed_out = run_pytest(self.clean_args, self.cap, self.log, self.plugins)
+        for a in self.clean_args:
+            if a.startswith("--junitxml="):
+                try:
+                    os.remove(a.split("=", 1)[1])
+                except OSError:
+                    pass
+        if timed_out:
+            return self.cap
+        return min(self.cap, max(self.floor, self.factor * (time.monotonic() - start)))
+
+    def run(self, args):
+        limit = self.seconds
+        code, timed_out = run_pytest(args, limit, self.log, self.plugins)
+        if timed_out and limit < self.cap:
+            fresh = self.calibrate()
+            if fresh > limit:
+                self.seconds = limit = fresh
+                code, timed_out = run_pytest(args, limit, self.log, self.plugins)
+        return code, timed_out, limit
+
+
+def run_variant(variant, req, limits):
     path = variant["file"]
     with open(path, "rb") as f:
         original = f.read()
@@ -161,8 +200,8 @@ def run_variant(variant, req, plugins):
             return {"build_error": error}
         junit = next(a.split("=", 1)[1] for a in variant["args"] if a.startswith("--junitxml="))
         start = time.monotonic()
-        code, timed_out = run_pytest(variant["args"], req["timeout"], req["log"], plugins)
-        result = {"exit_code": code, "timed_out": timed_out, "seconds": time.monotonic() - start,
+        code, timed_out, limit = limits.run(variant["args"])
+        result = {"exit_code": code, "timed_out": timed_out, "time_limit": limit, "seconds": time.monotonic() - start,
                   "log": tail(req["log"]), "junit": None}
         try:
             with open(junit, encoding="utf-8", errors="replace") as f:
@@ -184,9 +223,10 @@ def main():
     root = os.getcwd()
     sys.path[:0] = [os.path.join(root, "src"), root]
     sys.dont_write_bytecode = True
+    limits = TimeLimit(req, plugins)
     with open(req["out"], "w", encoding="utf-8") as out:
         for variant in req["variants"]:
-            out.write(json.dumps(run_variant(variant, req, plugins)) + "\n")
+            out.write(json.dumps(run_variant(variant, req, limits)) + "\n")
             out.flush()
 
 
