@@ -58,6 +58,21 @@ def _unshare_works(flags: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 @functools.cache
+def _parent_death_kill() -> list[str]:
+    """``setpriv --pdeathsig KILL`` where util-linux has it: the command (and, through unshare's
+    ``--kill-child``, its whole PID namespace) dies with the harness even when the harness is
+    SIGKILLed and its cleanup never runs; the command runs in its own session, out of reach of a
+    signal to the harness's process group."""
+    if not shutil.which("setpriv"):
+        return []
+    try:
+        ok = subprocess.run(["setpriv", "--pdeathsig", "KILL", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return ["setpriv", "--pdeathsig", "KILL"] if ok else []
+
+
+@functools.cache
 def _namespaces(isolate_net: bool) -> tuple[tuple[str, ...], bool, bool, bool]:
     """The ``unshare`` flags that give a command its own PID namespace and, when asked, its own
     network namespace: ``(flags, net_isolated, pid_namespace, loopback_up)``.
@@ -192,7 +207,7 @@ class LocalSession:
         script = 'echo 0 > "$0" || exit 125; ' if self._cgroup is not None else ""
         script += "ip link set lo up 2>/dev/null; " if self._loopback_up else ""
         script += '"$@"; exit $?' if self.protections["pid_namespace"] else 'exec "$@"'
-        out: list[str] = []
+        out = list(_parent_death_kill())
         if self._unshare:
             out += ["unshare", *self._unshare]
         if script != 'exec "$@"':
