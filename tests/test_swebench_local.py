@@ -99,3 +99,19 @@ def test_rerun_skips_finished_instances(tmp_path, instance):
         on_result=lambda i, r: seen.append(i))
     assert seen == []
     assert len((tmp_path / "out" / "r1" / "results.jsonl").read_text().splitlines()) == 1
+
+
+def test_eval_timeout_bounds_plugin_run_instances(tmp_path, instance):
+    """``--timeout`` bounds a plugin-run ("gauntlet" parser) instance's tests too, not only an eval
+    script: an endless loop is stopped at the run's timeout, not at the environment's 1800 s."""
+    native = {**instance, "log_parser": "gauntlet", "language": "python"}
+    iid = native["instance_id"]
+    hang = native["patch"].replace("+    return a + b", "+    while True:\n+        pass")
+    hang = hang.replace("@@ -1,5 +1,5 @@", "@@ -1,5 +1,6 @@")
+    preds = {iid: {"instance_id": iid, "model_name_or_path": "m", "model_patch": hang}}
+    summary = evaluate(tmp_path, native, preds, timeout=3)
+    assert summary["unresolved_ids"] == [iid]
+    rec = json.loads((tmp_path / "out" / "r1" / "results.jsonl").read_text())
+    assert rec["status"] == "unresolved", rec
+    log = (tmp_path / "out" / "r1" / "m" / iid / "run_instance.log").read_text()
+    assert "did not finish within 3s" in log, log

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -148,11 +148,16 @@ def run_native_instance(
     log_dir: Path,
     pm,
     reject_test_edits: bool = False,
+    timeout: float | None = None,
 ) -> InstanceResult:
     """Instances with ``log_parser == "gauntlet"`` (generated tasks): the language plugin builds and
     runs the FAIL_TO_PASS + PASS_TO_PASS tests, and swebench's own ``get_eval_tests_report`` and
     ``get_resolution_status`` grade its per-test statuses.  ``session.language`` must be set.
+    ``timeout`` (the run's per-instance eval timeout) bounds each build and test command: the
+    plugins run them with the session's default timeout, which is the environment's far longer one.
     """
+    if timeout is not None:
+        session.limits = replace(session.limits, timeout=timeout)
     from swebench.harness.constants import EvalType, ResolvedStatus
     from swebench.harness.grading import get_eval_tests_report, get_resolution_status
 

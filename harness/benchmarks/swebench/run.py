@@ -147,7 +147,7 @@ def evaluate_instance(env: Environment, instance: dict, pred: dict, log_dir: Pat
         try:
             with env.open(instance) as (session, testbed):
                 if instance.get("log_parser") == GAUNTLET_PARSER:
-                    res = run_native_instance(session, instance, pred, log_dir, env.pm, reject_test_edits)
+                    res = run_native_instance(session, instance, pred, log_dir, env.pm, reject_test_edits, timeout)
                 else:
                     res = run_instance(session, testbed, instance, pred, log_dir, timeout, reject_test_edits)
             # The whole instance, environment set-up and tear-down included.
