@@ -34,6 +34,8 @@ def gauntlet_rate(src: Path, language: str, workers: int, max_candidates: int | 
                   source: str = "plugin") -> dict:
     """Every candidate of one source validated; the candidate timeout is the automatic one."""
     out = tmp / f"{language}-{source}-tasks.jsonl"
+    for old in (out, tmp / f"{out.name}.run", tmp / f"{out.name}.repos"):  # a fresh run each time
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
     cmd = ["gauntlet", "tasks", "generate", "--repo", str(src), "--language", language, "--max", "100000",
            "--workers", str(workers), "-o", str(out), "--source", source]
     if max_candidates:
@@ -55,10 +57,21 @@ def python_project(tmp: Path) -> Path:
     return src
 
 
+def median(run, times: int) -> dict | None:
+    """The run with the median time of ``times`` runs, with every run's seconds beside it."""
+    rows = [run() for _ in range(times)]
+    if rows[0] is None:
+        return None
+    rows.sort(key=lambda r: r["seconds"])
+    return {**rows[len(rows) // 2], "runs_seconds": [r["seconds"] for r in rows]}
+
+
 def mutmut_rate(src: Path, tmp: Path) -> dict | None:
     if not shutil.which("mutmut"):
         return None
-    work = Path(shutil.copytree(src, tmp / "mutmut-slugify"))
+    work = tmp / "mutmut-slugify"
+    shutil.rmtree(work, ignore_errors=True)
+    work = Path(shutil.copytree(src, work))
     with open(work / "pyproject.toml", "a") as f:
         f.write('\n[tool.mutmut]\nsource_paths = ["slugify/"]\n')
     start = time.monotonic()
@@ -90,6 +103,8 @@ def main() -> int:
     ap.add_argument("--rust-shard", default="0/8", help="cargo mutants --shard (k/n) for the Rust comparison.")
     ap.add_argument("--rust-candidates", type=int, default=40, help="Gauntlet's candidate cap on the Rust crate.")
     ap.add_argument("--languages", default="python,rust", help="Which comparisons to run (comma-separated).")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="Python: runs of each tool, median kept (mutmut's time varies 4x with its test order).")
     args = ap.parse_args()
     languages = set(args.languages.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="gauntlet-mutbench-"))
@@ -97,10 +112,10 @@ def main() -> int:
 
     if "python" in languages:
         src = python_project(tmp)
-        rows = [gauntlet_rate(src, "python", args.workers, None, tmp)]
+        rows = [median(lambda: gauntlet_rate(src, "python", args.workers, None, tmp), args.repeat)]
         if shutil.which("mutmut"):
-            rows.append(gauntlet_rate(src, "python", args.workers, None, tmp, source="mutmut"))
-        native = mutmut_rate(src, tmp)
+            rows.append(median(lambda: gauntlet_rate(src, "python", args.workers, None, tmp, source="mutmut"), args.repeat))
+        native = median(lambda: mutmut_rate(src, tmp), args.repeat)
         rows += [native] if native else [{"tool": "mutmut", "skipped": "mutmut is not installed (pip install mutmut)"}]
         results["python: examples/python/slugify"] = rows
 

@@ -13,6 +13,7 @@ continues where the last one stopped.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import queue
@@ -169,7 +170,7 @@ def _judged(verdict: dict[str, Any], report, stable: list[str], workdir: str, bu
             "timed_out": report.timed_out, "log_tail": report.log[-3000:].replace(workdir + "/", ""), "buggy": buggy}
 
 
-BATCH = 16  # candidates per gauntlet_test_variants call: start-up amortised, progress still fine-grained
+BATCH = 64  # most candidates per gauntlet_test_variants call: its runner's start-up amortised
 
 
 def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[str],
@@ -258,6 +259,11 @@ def generate(
         return s
 
     report = GenerateReport()
+    # Listing candidates (mutmut's or cargo-mutants' listing takes seconds) needs only the clean
+    # tree: it runs while the baseline does.
+    listing = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="candidates")
+    pool = listing.submit(candidate_pool, tree, opts, pm)
+    listing.shutdown(wait=False)
     if jobs is not None:
         from harness.tasks import remote
 
@@ -275,7 +281,7 @@ def generate(
             raise
     if opts.timeout is None and jobs is None:
         first.limits = limits = replace(limits, timeout=candidate_timeout(base))
-    candidates = candidate_pool(tree, opts, pm)
+    candidates = pool.result()
     seen: set[str] = set()
     unique: list[Mutation] = []
     for m in candidates:
@@ -304,7 +310,7 @@ def generate(
         try:
             while report.kept < opts.max_tasks:
                 # Batches shrink as the queue empties so that every worker still gets a share.
-                size, batch = max(1, min(BATCH, todo.qsize() // max(1, opts.workers))), []
+                size, batch = max(1, min(BATCH, -(-todo.qsize() // max(1, opts.workers)))), []
                 while len(batch) < size and (m := _next(todo)):
                     batch.append(m)
                 if not batch:

@@ -68,7 +68,7 @@ class TaskStore:
         patch: thousands of tasks would otherwise cost a dozen git processes each."""
         if not changes:
             return {}
-        modes = {path: "100755" if self._is_executable(parent, path) else "100644" for path, *_ in changes}
+        modes = {path: "100755" if self._is_executable(parent, path) else "100644" for path in {c[0] for c in changes}}
         stream = bytearray()
         for mark, (path, content, name, message) in enumerate(changes, start=1):
             msg = message.encode()

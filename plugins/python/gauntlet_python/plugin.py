@@ -173,7 +173,8 @@ def gauntlet_test_variants(session, variants):
                             for v in variants],
                "timeout": per_variant, "clean_args": _pytest_args(VARIANT_REPORT, None, False),
                "out": VARIANT_RESULTS, "log": VARIANT_LOG}
-    session.exec(["rm", "-f", VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT])
+    leftovers = [VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT, VARIANT_LOG + ".clean", VARIANT_REPORT + ".clean"]
+    session.exec(["rm", "-f", *leftovers])
     session.exec(["python3", "-I", "-c", RUNNER], stdin=json.dumps(request), env=_env(session),
                  timeout=len(variants) * (per_variant + 5) + 30)
     try:
@@ -181,7 +182,7 @@ def gauntlet_test_variants(session, variants):
     except (OSError, ValueError):
         return None
     finally:
-        session.exec(["rm", "-f", VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT])
+        session.exec(["rm", "-f", *leftovers])
     results = []
     for line in lines:
         try:
