@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Set up Docker for the tests with no registry: install the engine and debootstrap, start the
 # daemon, bootstrap a Debian base image and build the language images on it. Idempotent.
+# docker-registry (the distribution registry) is installed, not started: tests/test_ray_docker.py
+# runs its own on loopback for the --image-registry test.
 set -euo pipefail
 BASE=${GAUNTLET_BASE_IMAGE:-gauntlet-base:bookworm}
 
-if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
+if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! command -v docker-registry >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap docker-registry >/dev/null
 fi
 if ! docker info >/dev/null 2>&1; then
   (dockerd >/tmp/gauntlet-dockerd.log 2>&1 &)

@@ -51,7 +51,12 @@ def swebench(
     reject_test_edits: bool = typer.Option(False, help="Fail predictions that edit tests or test configuration."),
     rerun: bool = typer.Option(False, help="Evaluate again instances that already have a result."),
     image_registry: Optional[str] = typer.Option(
-        None, "--image-registry", help="Official mode: pull the rows' images from this registry (REGISTRY/<image>), e.g. a mirror."
+        None, "--image-registry",
+        help="Pull images from this registry (REGISTRY/<image>), e.g. a mirror: official mode the rows' images; "
+             "own mode the plugin's language image when missing, built only if the registry lacks it.",
+    ),
+    push_images: bool = typer.Option(
+        False, "--push-images", help="Own mode with --image-registry: push a language image built here to the registry."
     ),
     executor: str = executor_option(),
     ray_address: Optional[str] = ray_address_option(),
@@ -95,6 +100,8 @@ def swebench(
         if len(stores) != 1 or None in stores:
             fail_usage("--mode own needs --repos DIR (a folder of git clones named owner__name)")
         repos = Path(stores.pop())
+    if push_images and not image_registry:
+        fail_usage("--push-images needs --image-registry REGISTRY")
     if mode == "official" and backend != "docker":
         fail_usage("official images run only under --backend docker")
     label = "gold" if gold else "empty" if empty else predictions.stem
@@ -104,18 +111,21 @@ def swebench(
         if jobs is not None:  # each node opens its own environment
             from harness.benchmarks.swebench.remote import RemoteEnvironment
 
-            env = RemoteEnvironment(mode, backend, repos, clone=clone, fetch_deps=fetch_deps, registry=image_registry)
+            env = RemoteEnvironment(mode, backend, repos, clone=clone, fetch_deps=fetch_deps, registry=image_registry,
+                                    push=push_images)
         elif mode == "official":
             env = OfficialEnvironment(registry=image_registry)
         else:
-            env = OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone, fetch_deps=fetch_deps)
+            env = OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone, fetch_deps=fetch_deps,
+                                 registry=image_registry, push=push_images)
     except SandboxError as e:
         console.print(f"[red]infrastructure error:[/red] {e}")
         raise typer.Exit(EXIT_INFRA) from e
     options = RunOptions(
         run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
         rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend, "executor": executor,
-                                                                 "image_registry": image_registry},
+                                                                 "image_registry": image_registry,
+                                                                 "push_images": push_images},
     )
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
     todo = [i for i in instances if i["instance_id"] in preds]

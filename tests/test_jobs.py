@@ -67,3 +67,51 @@ def test_trees_round_trip_with_git_and_modes(tmp_path):
     assert (out / "pkg" / "run.sh").stat().st_mode & 0o100
     assert (out / ".git" / "HEAD").exists() and not (out / "skip").exists()
     assert unpack(pack(src, exclude=("skip",)), "repo") == out  # once per node process
+
+
+def test_versions_compare_names_every_difference():
+    from harness.jobs.versions import compare
+
+    driver = {"gauntlet": "0.1.0", "gauntlet-python": "0.1.0", "gauntlet-rust": "0.1.0"}
+    assert compare(driver, dict(driver)) == []
+    node = {"gauntlet": "0.2.0", "gauntlet-python": "0.1.0", "gauntlet-go": "0.1.0"}
+    assert compare(driver, node) == [
+        "gauntlet: driver 0.1.0, node 0.2.0",
+        "gauntlet-go: driver not installed, node 0.1.0",
+        "gauntlet-rust: driver 0.1.0, node not installed",
+    ]
+    assert compare(driver, None) == ["the node reported no versions (its Gauntlet predates the version check)"]
+
+
+def test_versions_check_turns_a_mismatch_into_an_infra_failure():
+    from harness.jobs.versions import check, node_versions
+
+    mine = node_versions()
+    assert mine["gauntlet"] and all(isinstance(v, str) for v in mine.values())
+    ok = {"value": 3, "node": "n1", "seconds": 0.1, "versions": dict(mine)}
+    assert check(mine, ok) == ok
+    other = {**mine, "gauntlet": "0.0.0-other"}
+    bad = check(other, ok)
+    assert bad["value"] is None and bad["error"].startswith("VersionMismatch: node n1 ")
+    assert f"gauntlet: driver 0.0.0-other, node {mine['gauntlet']}" in bad["error"]
+    assert "VersionMismatch" in check(mine, {"value": 3, "node": "old"})["error"]  # a node without the check
+    lost = {"error": "WorkerCrashedError: lost", "node": None, "seconds": 0.0}
+    assert check(mine, lost) == lost  # another infrastructure failure stays what it was
+
+
+def test_a_node_with_other_versions_runs_nothing(tmp_path):
+    from harness.jobs import run_checked
+    from harness.jobs.versions import node_versions
+
+    marker = tmp_path / "ran"
+    out = run_checked({**node_versions(), "gauntlet-python": "9.9"}, Path.write_text, marker, "x")
+    assert "VersionMismatch" in out["error"] and "gauntlet-python: driver 9.9" in out["error"] and not marker.exists()
+    assert out["versions"] == node_versions()
+    assert run_checked(node_versions(), square, 4)["value"] == 16
+
+
+def test_local_results_report_this_process_versions():
+    from harness.jobs.versions import node_versions
+
+    [r] = list(get_executor("local").map(square, [("a", (2,))]))
+    assert r.versions == node_versions()

@@ -6,6 +6,8 @@ SWE-format instance with gold and empty patches) runs on the cluster while the w
 killed: every result arrives exactly once and equals the local executor's.  The commands
 (``gauntlet humaneval`` / ``swebench`` / ``tasks generate`` with ``--executor ray``) write the same
 records as local runs, and resume; a job that fails on infrastructure twice is reported as such.
+Every result reports the Gauntlet and plugin versions of its node, equal to the driver's; a driver
+that expects other versions gets every job back as an infrastructure failure (``VersionMismatch``).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from swe_fixtures import make_instance  # noqa: E402
 from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import RemoteEnvironment, instance_job, repository_tree  # noqa: E402
 from harness.cli import app  # noqa: E402
-from harness.jobs import INFRA_TRIES, get_executor  # noqa: E402
+from harness.jobs import INFRA_TRIES, InfraFailure, get_executor  # noqa: E402
 from harness.jobs.loopback import LoopbackCluster  # noqa: E402
 from harness.jobs.trees import pack  # noqa: E402
+from harness.jobs.versions import node_versions  # noqa: E402
 from harness.plugins import get_plugin_manager  # noqa: E402
 from harness.rewards.engine import EngineOptions, RewardEngine, score_job  # noqa: E402
 
@@ -209,6 +212,26 @@ def test_infra_failures_on_ray(cluster, tmp_path):
     assert sorted((r.job_id, r.value, r.tries) for r in again) == [("j0", 0, 2), ("j1", 10, 2), ("j2", 20, 2)]
 
 
+def test_nodes_with_other_versions_are_refused(cluster, tmp_path):
+    """The driver pretends to run another Gauntlet: each node refuses each job before running it,
+    and the driver reports it as an infrastructure failure naming the difference."""
+    _, _, jobs = cluster
+    theirs = dict(jobs.versions)
+    jobs.versions = {**theirs, "gauntlet": "0.0.0-other"}
+    try:
+        results = list(jobs.map(fails_once, [(f"v{i}", (str(tmp_path / f"m{i}"), i)) for i in range(3)]))
+        with pytest.raises(InfraFailure, match="VersionMismatch"):
+            jobs.call(fails_once, str(tmp_path / "call"), 1)
+    finally:
+        jobs.versions = theirs
+    assert sorted(r.job_id for r in results) == ["v0", "v1", "v2"]
+    for r in results:
+        assert not r.ok and r.tries == INFRA_TRIES and r.value is None
+        assert r.error.startswith("VersionMismatch: node ") and f"gauntlet: driver 0.0.0-other, node {theirs['gauntlet']}" in r.error
+        assert r.versions == node_versions()
+    assert not any((tmp_path / f"m{i}").exists() for i in range(3)) and not (tmp_path / "call").exists()  # nothing ran
+
+
 def test_mixed_batch_survives_losing_a_node_exactly_once(cluster, swe):
     """Last in this module: it kills the worker node."""
     c, worker, jobs = cluster
@@ -216,6 +239,10 @@ def test_mixed_batch_survives_losing_a_node_exactly_once(cluster, swe):
     batch = mixed_batch(root, inst)
     expected = {r.job_id: r.value for r in get_executor("local", workers=2).map(mixed_job, batch)}
     worker_id = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("victim"))
+    # The worker node answers a job before the batch (on a loaded machine its first worker process can
+    # be slow to start, and the head would run the whole batch alone, leaving nothing to kill).
+    probe = ray.remote(lambda: ray.get_runtime_context().get_node_id()).options(num_cpus=1, resources={"victim": 0.01})
+    assert ray.get(probe.remote(), timeout=120) == worker_id
     seen, killed_after = [], None
     for res in jobs.map(mixed_job, batch):
         seen.append(res)
@@ -224,9 +251,10 @@ def test_mixed_batch_survives_losing_a_node_exactly_once(cluster, swe):
             killed_after = len(seen)
     ids = [r.job_id for r in seen]
     assert len(ids) == len(set(ids)) == len(batch)  # every result exactly once
-    assert killed_after is not None and killed_after < len(batch)
+    assert killed_after is not None and killed_after < len(batch), [(r.job_id, r.node) for r in seen]
     assert all(r.ok for r in seen), [r.error for r in seen if not r.ok]
     assert {r.job_id: r.value for r in seen} == expected  # the outcomes equal the local executor's
+    assert all(r.versions == jobs.versions == node_versions() for r in seen)  # every node: the driver's versions
     assert node_dies(worker_id)  # really lost (the driver's view of the nodes lags a little)
     values = {r.job_id: r.value for r in seen}
     assert values["swe:gold"]["status"] == "resolved" and values["swe:empty"]["status"] == "unresolved"

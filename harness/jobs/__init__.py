@@ -43,6 +43,7 @@ class JobResult:
     tries: int = 1
     node: str | None = None
     seconds: float = 0.0
+    versions: dict[str, str] | None = None  # Gauntlet and plugin versions where it ran (harness.jobs.versions)
 
     @property
     def ok(self) -> bool:
@@ -89,7 +90,27 @@ def run_job(fn: Callable[..., Any], *args: Any) -> dict[str, Any]:
         out = {"error": f"{type(e).__name__}: {e}", "trace": tail[-2000:]}
     out["node"] = node_name()
     out["seconds"] = time.monotonic() - start
+    out["versions"] = node_versions()
     return out
+
+
+def run_checked(driver_versions: dict[str, str], fn: Callable[..., Any], *args: Any) -> dict[str, Any]:
+    """``run_job`` on a node of a cluster: refused, without running, when this node's Gauntlet or
+    plugin versions differ from the driver's (``driver_versions``)."""
+    from harness.jobs.versions import compare, mismatch_error
+
+    mine = node_versions()
+    differences = compare(driver_versions, mine)
+    if differences:
+        node = node_name()
+        return {"error": mismatch_error(differences, node), "node": node, "seconds": 0.0, "versions": mine}
+    return run_job(fn, *args)
+
+
+def node_versions() -> dict[str, str]:
+    from harness.jobs.versions import node_versions as versions
+
+    return versions()
 
 
 def node_name() -> str:

@@ -36,7 +36,8 @@ class LocalJobs:
                     if "error" in out and tries < INFRA_TRIES:
                         running[pool.submit(run_job, fn, *args)] = (job_id, args, tries + 1)
                         continue
-                    yield JobResult(job_id, out.get("value"), out.get("error"), tries, out["node"], out["seconds"])
+                    yield JobResult(job_id, out.get("value"), out.get("error"), tries, out["node"], out["seconds"],
+                                    out.get("versions"))
         finally:
             # The consumer stopped early (Ctrl-C, max reached): queued jobs never start, running ones finish.
             pool.shutdown(wait=True, cancel_futures=True)

@@ -4,6 +4,10 @@ For the tests, the scale-out benchmark and trying ``--executor ray`` on one mach
 a ``ray start --block`` in its own process group under a private temporary directory, so stopping
 the cluster (or killing one node to simulate its loss) signals only those processes, never another
 Ray on the machine (``ray stop`` would stop them all).
+
+Where a Docker engine answers, every node declares the custom resource ``docker`` (one unit per
+CPU), as a real cluster's Docker nodes do (``ray start --resources='{"docker": N}'``); jobs on the
+Docker backend request it.  All loopback nodes share this machine's one Docker engine.
 """
 
 from __future__ import annotations
@@ -19,6 +23,38 @@ import time
 from pathlib import Path
 
 
+def docker_answers(timeout: float = 10) -> bool:
+    """Whether a Docker engine answers here: to the Docker SDK the sandbox backend uses, else
+    (no SDK installed) to ``docker info``."""
+    try:
+        import docker  # noqa: F401
+    except ImportError:
+        cli = shutil.which("docker")
+        if cli is None:
+            return False
+        try:
+            return subprocess.run([cli, "info"], capture_output=True, timeout=timeout, check=False).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+    from harness.sandbox import SandboxError, images
+
+    try:
+        images.client()
+        return True
+    except SandboxError:
+        return False
+
+
+def _with_docker(cpus: int, resources: dict[str, float] | None, docker: int | str | None) -> dict[str, float]:
+    """``resources`` plus ``docker``: a number of sandboxes, 0/None for none, "auto" for the node's
+    CPUs where a Docker engine answers."""
+    out = dict(resources or {})
+    slots = (cpus if docker_answers() else 0) if docker == "auto" else (docker or 0)
+    if slots:
+        out["docker"] = slots
+    return out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -26,7 +62,8 @@ def _free_port() -> int:
 
 
 class LoopbackCluster:
-    def __init__(self, head_cpus: int = 1, head_resources: dict[str, float] | None = None, timeout: float = 60):
+    def __init__(self, head_cpus: int = 1, head_resources: dict[str, float] | None = None, timeout: float = 60,
+                 head_docker: int | str | None = "auto"):
         ray = shutil.which("ray")
         if ray is None:
             raise RuntimeError("the `ray` command is not installed (pip install 'gauntlet[ray]')")
@@ -37,7 +74,8 @@ class LoopbackCluster:
         self.address = f"127.0.0.1:{self.port}"
         self.nodes: list[subprocess.Popen] = []
         self._start(["--head", f"--port={self.port}", "--include-dashboard=false", "--temp-dir", str(self.dir),
-                     f"--num-cpus={head_cpus}", f"--resources={json.dumps(head_resources or {})}"], "head")
+                     f"--num-cpus={head_cpus}", f"--resources={json.dumps(_with_docker(head_cpus, head_resources, head_docker))}"],
+                    "head")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # the GCS answers on its port once the head is up
             if self.nodes[0].poll() is not None:
@@ -60,11 +98,13 @@ class LoopbackCluster:
         self.nodes.append(proc)
         return proc
 
-    def add_worker(self, cpus: int = 1, resources: dict[str, float] | None = None) -> subprocess.Popen:
+    def add_worker(self, cpus: int = 1, resources: dict[str, float] | None = None, docker: int | str | None = "auto"
+                   ) -> subprocess.Popen:
         """A worker node joining the head (wait for it with ``wait_for_nodes`` from a connected driver
-        before adding the next: nodes that start at once on one host can race for ports)."""
+        before adding the next: nodes that start at once on one host can race for ports).  ``docker``:
+        the sandboxes it declares (the ``docker`` resource); "auto": its CPUs where Docker answers."""
         return self._start([f"--address={self.address}", f"--num-cpus={cpus}",
-                            f"--resources={json.dumps(resources or {})}"], f"worker{len(self.nodes)}")
+                            f"--resources={json.dumps(_with_docker(cpus, resources, docker))}"], f"worker{len(self.nodes)}")
 
     @staticmethod
     def wait_for_nodes(count: int, timeout: float = 60) -> None:

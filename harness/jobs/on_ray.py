@@ -9,14 +9,18 @@ times the cluster's CPU count of jobs are in flight, so a large batch does not f
 store with its inputs, and stopping the iterator cancels the rest.
 
 Every node needs the same Gauntlet and plugin versions installed as the driver (the manifest
-records the driver's); no shared file system is assumed.
+records the driver's): each task carries the driver's versions, a node whose versions differ
+refuses to run it, and the driver checks the versions every result reports
+(``harness.jobs.versions``); a mismatch is an infrastructure failure.  No shared file system is
+assumed.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
-from harness.jobs import INFRA_TRIES, ExecutorUnavailable, InfraFailure, JobResult, Resources, run_job, unique_jobs
+from harness.jobs import INFRA_TRIES, ExecutorUnavailable, InfraFailure, JobResult, Resources, run_checked, unique_jobs
+from harness.jobs.versions import check, node_versions
 
 NODE_RETRIES = 3  # Ray's re-runs of a job whose worker process or node died
 
@@ -38,7 +42,8 @@ class RayJobs:
             except Exception as e:  # noqa: BLE001 - ConnectionError, RuntimeError...: all mean no cluster
                 raise ExecutorUnavailable(f"cannot reach the Ray cluster at {address or 'RAY_ADDRESS/local'}: {e}") from e
         self.node_retries = node_retries
-        self._task = ray.remote(run_job)
+        self._task = ray.remote(run_checked)
+        self.versions = node_versions()  # the driver's: every node must have the same
 
     @property
     def capacity(self) -> int:
@@ -50,11 +55,11 @@ class RayJobs:
             opts["memory"] = resources.memory_mb * 2**20
         if resources.docker:
             opts["resources"] = {"docker": 1}
-        return self._task.options(**opts).remote(fn, *args)
+        return self._task.options(**opts).remote(self.versions, fn, *args)
 
     def _get(self, ref) -> dict[str, Any]:
         try:
-            return self.ray.get(ref)
+            return check(self.versions, self.ray.get(ref))
         except self.ray.exceptions.RayError as e:  # worker / node lost after Ray's retries, cancelled...
             return {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", "node": None, "seconds": 0.0}
 
@@ -87,7 +92,8 @@ class RayJobs:
                     if job_id in emitted:  # exactly once, whatever happened underneath
                         continue
                     emitted.add(job_id)
-                    yield JobResult(job_id, out.get("value"), out.get("error"), tries, out.get("node"), out.get("seconds", 0.0))
+                    yield JobResult(job_id, out.get("value"), out.get("error"), tries, out.get("node"), out.get("seconds", 0.0),
+                                    out.get("versions"))
         finally:
             for ref in running:
                 try:

@@ -5,6 +5,11 @@ text, build args, extra context files and the base image, so a changed spec buil
 and an unchanged one is reused.  ``GAUNTLET_BASE_IMAGE`` replaces every spec's base image (users
 without a registry; this project's CI), and the host's CA bundle goes into the build context as
 ``ca-certificates.crt`` (``GAUNTLET_CA_BUNDLE`` or the system bundle) for package installs.
+
+Images are made where they are used (each node of a Ray cluster builds its own; no shared file
+system).  With a registry (``--image-registry REG`` or ``GAUNTLET_IMAGE_REGISTRY``), a missing
+image is first pulled as ``REG/<tag>`` and tagged ``<tag>``; only when that fails is it built, and
+with ``push`` (``--push-images``) the build is pushed there for the other nodes.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ BOOTSTRAP_NAME = "gauntlet-base:bookworm"
 
 _client = None
 _built: set[str] = set()  # tags known to exist, so that opening a session costs no image look-up
+obtained: dict[str, str] = {}  # tag -> how this process got it: "present", "pulled" (from REG) or "built"
 
 
 def client():
@@ -131,14 +137,69 @@ def _build(context: Path, tag: str, buildargs: dict[str, str], labels: dict[str,
     return tag
 
 
+def registry_from_env(registry: str | None = None) -> str | None:
+    """The registry to pull language images from: ``registry``, else ``GAUNTLET_IMAGE_REGISTRY``."""
+    reg = registry if registry is not None else os.environ.get("GAUNTLET_IMAGE_REGISTRY")
+    return reg.rstrip("/") if reg else None
+
+
+def _split(name: str) -> tuple[str, str]:
+    repo, _, tag = name.rpartition(":")
+    if not repo or "/" in tag:  # no tag (a registry's port is not one)
+        return name, "latest"
+    return repo, tag
+
+
+def pull_as(remote: str, local: str) -> str | None:
+    """Pull ``remote`` and tag it ``local``; None when it worked, else why not (never raises)."""
+    from docker.errors import DockerException
+
+    try:
+        img = client().images.pull(*_split(remote))
+        img.tag(*_split(local))
+        return None
+    except DockerException as e:
+        return str(getattr(e, "explanation", None) or e)
+
+
+def push(local: str, registry: str) -> str | None:
+    """Push ``local`` as ``registry/local``; None when it worked, else why not (never raises)."""
+    from docker.errors import DockerException
+
+    remote = f"{registry}/{local}"
+    try:
+        c = client()
+        c.images.get(local).tag(*_split(remote))
+        for chunk in c.api.push(*_split(remote), stream=True, decode=True):
+            if "error" in chunk:
+                return chunk["error"].strip()
+        return None
+    except DockerException as e:
+        return str(getattr(e, "explanation", None) or e)
+
+
 def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[str], None] | None = None,
-          rebuild: bool = False) -> str:
-    """The image of ``spec`` (built now if no image with its content hash exists); returns its tag."""
+          rebuild: bool = False, registry: str | None = None, push_built: bool = False) -> str:
+    """The image of ``spec``; returns its tag.  Reused when an image with its content hash exists;
+    else pulled from ``registry`` (or ``GAUNTLET_IMAGE_REGISTRY``) as ``REG/<tag>`` when it has it;
+    else built here (and pushed there with ``push_built``).  ``obtained[tag]`` says which."""
     base = base_image_for(spec, base_image)
     tag = tag_for(spec, base)
     if not rebuild and (tag in _built or exists(tag)):
         _built.add(tag)
+        obtained.setdefault(tag, "present")
         return tag
+    reg = registry_from_env(registry)
+    if reg and not rebuild:
+        why = pull_as(f"{reg}/{tag}", tag)
+        if why is None:
+            if progress:
+                progress(f"pulled {reg}/{tag}")
+            _built.add(tag)
+            obtained[tag] = "pulled"
+            return tag
+        if progress:
+            progress(f"{reg}/{tag} not pulled ({why}); building it")
     with tempfile.TemporaryDirectory(prefix="gauntlet-build-") as ctx:
         root = Path(ctx)
         (root / "Dockerfile").write_text(spec.dockerfile)
@@ -152,8 +213,18 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
             args["CA_CERT_FILE"] = CA_NAME
         labels = {LABEL: "1", f"{LABEL}.language": spec.language, f"{LABEL}.base": base}
         _build(root, tag, args, labels, progress)
-        _built.add(tag)
-        return tag
+    _built.add(tag)
+    obtained[tag] = "built"
+    if reg and push_built:
+        why = push(tag, reg)  # a failed push costs this run nothing: the image is here
+        obtained[tag] = "built" if why is None else f"built (push to {reg} failed: {why})"
+        if why is not None:
+            import logging
+
+            logging.getLogger(__name__).warning("pushing %s to %s failed: %s", tag, reg, why)
+        if progress:
+            progress(f"pushed {reg}/{tag}" if why is None else f"push to {reg} failed: {why}")
+    return tag
 
 
 def build_context(tag: str, dockerfile: str, paths: dict[str, Path], progress: Callable[[str], None] | None = None) -> str:

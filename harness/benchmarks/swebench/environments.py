@@ -7,7 +7,9 @@
   commit comes from a local cache of clones (``--repos``); under Docker an instance image is built
   on the language plugin's image (repository at ``/testbed``, dependencies fetched at build time by
   the plugin's ``ImageSpec.prepare`` commands, with network, then evaluation without network);
-  under the local backend the same commands run in a networked session first.
+  under the local backend the same commands run in a networked session first.  The plugin's
+  language image is built where the instance runs, or pulled from ``registry`` (REG/<tag>) when
+  that has it (``push``: a build is pushed there for the other nodes).
 """
 
 from __future__ import annotations
@@ -82,8 +84,9 @@ class OwnEnvironment(Environment):
     mode = "own"
 
     def __init__(self, backend: str, repos: Path, pm, clone: bool = False, limits: Limits | None = None,
-                 fetch_deps: bool = False):
+                 fetch_deps: bool = False, registry: str | None = None, push: bool = False):
         super().__init__(limits)
+        self.registry, self.push = registry, push
         self.fetch_deps = fetch_deps
         self.backend_name = backend
         self.backend = get_backend(backend)
@@ -131,6 +134,10 @@ class OwnEnvironment(Environment):
         per-repository dependency caches; the evaluation session itself has no network.
         """
         image = spec if self.backend_name == "docker" else None
+        if image is not None:  # made now, so that the registry is tried first
+            from harness.sandbox import images
+
+            images.build(spec, registry=self.registry, push_built=self.push)
         key = "swe-" + instance["repo"].replace("/", "__")
         language = self.language_of(instance)
         if self.fetch_deps:
@@ -150,7 +157,7 @@ class OwnEnvironment(Environment):
         """FROM the language image: the repository at /testbed, dependencies fetched, root user."""
         from harness.sandbox import images
 
-        base = images.build(spec)
+        base = images.build(spec, registry=self.registry, push_built=self.push)
         self._record_image(base)
         prepare = "".join(f"RUN {cmd}\n" for cmd in spec.prepare)
         dockerfile = f"FROM {base}\nUSER root\nCOPY testbed /testbed\nWORKDIR /testbed\n{prepare}"

@@ -30,14 +30,14 @@ class RemoteEnvironment(Environment):
     """What each node's environment will be; opens nothing on the driver."""
 
     def __init__(self, mode: str, backend: str, repos: Path | None = None, clone: bool = False, fetch_deps: bool = False,
-                 registry: str | None = None):
+                 registry: str | None = None, push: bool = False):
         super().__init__()
         self.mode, self.backend_name = mode, backend
-        self.repos, self.clone, self.fetch_deps, self.registry = repos, clone, fetch_deps, registry
+        self.repos, self.clone, self.fetch_deps, self.registry, self.push = repos, clone, fetch_deps, registry, push
 
     def spec(self) -> dict[str, Any]:
         return {"mode": self.mode, "backend": self.backend_name, "clone": self.clone, "fetch_deps": self.fetch_deps,
-                "registry": self.registry}
+                "registry": self.registry, "push": self.push}
 
     def open(self, instance: dict):
         raise RuntimeError("a RemoteEnvironment is opened on the nodes, by instance_job")
@@ -54,9 +54,11 @@ def repository_tree(env: RemoteEnvironment, instance: dict) -> bytes | None:
 
 def instance_job(instance: dict, prediction: dict, spec: dict, tree: bytes | None, timeout: float,
                  reject_test_edits: bool) -> dict[str, Any]:
-    """Runs on a node: evaluate one instance; returns the result, its log files and the images used."""
+    """Runs on a node: evaluate one instance; returns the result, its log files, the images used and
+    how this node got each (``obtained``: present, pulled from the registry, or built here)."""
     from harness.benchmarks.swebench.run import evaluate_instance
     from harness.plugins import get_plugin_manager
+    from harness.sandbox import images as image_store
 
     with tempfile.TemporaryDirectory(prefix="gauntlet-swe-job-") as tmp:
         repos = Path(tmp) / "repos"
@@ -65,12 +67,14 @@ def instance_job(instance: dict, prediction: dict, spec: dict, tree: bytes | Non
         if spec["mode"] == "official":
             env: Environment = OfficialEnvironment(registry=spec.get("registry"))
         else:
-            env = OwnEnvironment(spec["backend"], repos, get_plugin_manager(), clone=False, fetch_deps=spec["fetch_deps"])
+            env = OwnEnvironment(spec["backend"], repos, get_plugin_manager(), clone=False, fetch_deps=spec["fetch_deps"],
+                                 registry=spec.get("registry"), push=spec.get("push", False))
         log_dir = Path(tmp) / "logs"
         result = evaluate_instance(env, instance, prediction, log_dir, timeout, reject_test_edits)
         files = {f.name: f.read_text(encoding="utf-8", errors="replace") for f in log_dir.iterdir() if f.is_file()} \
             if log_dir.is_dir() else {}
-    return {"result": result, "files": files, "images": dict(env.images)}
+    obtained = {name: image_store.obtained[name] for name in env.images if name in image_store.obtained}
+    return {"result": result, "files": files, "images": dict(env.images), "obtained": obtained}
 
 
 def run_on(jobs, env: RemoteEnvironment, pending: list[dict], predictions: dict[str, dict], run_dir: Path, options,
