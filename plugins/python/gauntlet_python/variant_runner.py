@@ -34,7 +34,8 @@ def compile_error(text, path):
 
 
 def wait(pid, timeout):
-    """Wait for the child up to ``timeout`` seconds; True when it finished in time."""
+    """Wait for the child up to ``timeout`` seconds: ``(True, wait status)`` when it finished in
+    time, ``(False, None)`` when it is still running."""
     try:
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):
@@ -42,9 +43,9 @@ def wait(pid, timeout):
     deadline = time.monotonic() + timeout
     try:
         while True:
-            done, _ = os.waitpid(pid, os.WNOHANG)
+            done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                return True, _
+                return True, status
             left = deadline - time.monotonic()
             if left <= 0:
                 return False, None
