@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,6 +29,9 @@ def generate(
     max_candidates: Optional[int] = typer.Option(None, help="Validate at most this many candidates."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Parallel validation sessions."),
     backend: str = typer.Option("local", "--backend", "-b", help="Sandbox backend."),
+    image_registry: Optional[str] = typer.Option(
+        None, "--image-registry", help="Docker backend: pull the language image from this registry (REGISTRY/<image>) "
+                                       "when missing, building it only if the registry lacks it (every Ray node too)."),
     seed: int = typer.Option(0, help="Seed for the candidates' order."),
     timeout: Optional[float] = typer.Option(None, help="Seconds allowed for one build or test run of a candidate "
                                             "(default: 5x the clean suite's time + 5 s, at least 10 s)."),
@@ -79,6 +83,8 @@ def generate(
             require(s)
     except (ValueError, NativeToolMissing) as e:
         fail_usage(str(e))
+    if image_registry:  # read by harness.sandbox.images here, and forwarded to Ray nodes with each job
+        os.environ["GAUNTLET_IMAGE_REGISTRY"] = image_registry
     opts = GenerateOptions(
         language=lang, repo_name=name or f"local/{source.resolve().name}", output=output,
         store=store or output.with_name(output.name + ".repos"), backend=backend, max_tasks=max_tasks,

@@ -37,6 +37,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -60,6 +61,7 @@ from harness.sandbox import SandboxError  # noqa: E402
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the nodes do not have tests/ on their path
 
 CI = os.environ.get("CI") == "true"
+SLUGIFY = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
 KEEP = "gauntlet-test/keep"  # a second tag that keeps the language image's layers while its tag is removed
 SUM = {"kind": "solution", "language": "python", "inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10\n"]}
 DOCKER_JOB = Resources(cpus=1, memory_mb=JOB_MEMORY_MB, docker=True)
@@ -282,8 +284,9 @@ def registry_tags(reg: str, repo: str) -> list[str]:
         raise
 
 
-def test_image_registry_build_and_push_then_pull(cluster, swe, images, python_tag, registry, tmp_path):
+def test_image_registry_build_and_push_then_pull(cluster, swe, images, python_tag, registry, tmp_path, monkeypatch):
     c, docker_nodes, _ = cluster
+    monkeypatch.delenv("GAUNTLET_IMAGE_REGISTRY", raising=False)  # restored after step 3's CLI sets it
     root, inst = swe
     reg, log = registry
     repo, _, digest_tag = python_tag.rpartition(":")
@@ -314,6 +317,19 @@ def test_image_registry_build_and_push_then_pull(cluster, swe, images, python_ta
     assert images.exists(python_tag)
     fetched = re.search(rf'"(GET|HEAD) /v2/{re.escape(repo)}/manifests/{digest_tag} ', log.read_text()[seen_before:])
     assert fetched, log.read_text()[seen_before:][-3000:]  # this registry served it to the node
+
+    # 3. Task generation on Docker nodes names the registry too: the driver's setting reaches the node.
+    drop_tag(images, python_tag)
+    drop_tag(images, f"{reg}/{python_tag}")
+    seen_before = len(log.read_text())
+    out = tmp_path / "tasks.jsonl"
+    r = CliRunner().invoke(app, ["tasks", "generate", "--repo", str(SLUGIFY), "--language", "python", "--backend", "docker",
+                                 "--image-registry", reg, "--max", "1", "--max-candidates", "3", "-o", str(out),
+                                 "--executor", "ray", "--ray-address", c.address])
+    assert r.exit_code == 0, r.output
+    assert images.exists(python_tag) and len(out.read_text().splitlines()) == 1
+    fetched = re.search(rf'"(GET|HEAD) /v2/{re.escape(repo)}/manifests/{digest_tag} ', log.read_text()[seen_before:])
+    assert fetched, log.read_text()[seen_before:][-3000:]
 
 
 def test_push_images_needs_a_registry(swe, tmp_path):

@@ -220,6 +220,20 @@ def test_nodes_with_other_versions_are_refused(cluster, tmp_path):
     assert not any((tmp_path / f"m{i}").exists() for i in range(3)) and not (tmp_path / "call").exists()  # nothing ran
 
 
+def read_env(name: str) -> str | None:
+    import os
+
+    return os.environ.get(name)
+
+
+def test_driver_settings_travel_with_the_jobs(cluster, monkeypatch):
+    """The image registry set on the driver (``--image-registry`` sets it) holds on every node."""
+    _, _, jobs = cluster
+    monkeypatch.setenv("GAUNTLET_IMAGE_REGISTRY", "127.0.0.1:5999")
+    results = list(jobs.map(read_env, [(f"env{i}", ("GAUNTLET_IMAGE_REGISTRY",)) for i in range(4)]))
+    assert [r.value for r in results] == ["127.0.0.1:5999"] * 4, [r.error for r in results]
+
+
 def hold() -> None:
     time.sleep(600)
 

@@ -17,12 +17,16 @@ assumed.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Iterable, Iterator
 
 from harness.jobs import INFRA_TRIES, ExecutorUnavailable, InfraFailure, JobResult, Resources, run_checked, unique_jobs
 from harness.jobs.versions import check, node_versions
 
 NODE_RETRIES = 3  # Ray's re-runs of a job whose worker process or node died
+# Settings that must mean the same on every node as on the driver: the image registry and base
+# image (part of an image's tag).  Set on the driver, they travel with each job (Ray's runtime_env).
+FORWARDED_ENV = ("GAUNTLET_IMAGE_REGISTRY", "GAUNTLET_BASE_IMAGE")
 
 
 class RayJobs:
@@ -55,6 +59,9 @@ class RayJobs:
             opts["memory"] = resources.memory_mb * 2**20
         if resources.docker:
             opts["resources"] = {"docker": 1}
+        env = {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
+        if env:
+            opts["runtime_env"] = {"env_vars": env}
         return self._task.options(**opts).remote(self.versions, fn, *args)
 
     def _get(self, ref) -> dict[str, Any]:
