@@ -96,9 +96,10 @@ def gauntlet_test_variants(session: Session, variants: list[Variant]) -> list[Va
 
     :param session: an open sandbox session.
     :param variants: ``Variant`` (file, text, selection, fail_fast) in order.
-    :return: one ``VariantResult`` (build, tests) per variant, in order, or None when
-        ``session.language`` is not the plugin's or the plugin cannot batch (the core then calls
-        ``gauntlet_build`` and ``gauntlet_test`` per variant).  First answer wins.
+    :return: one ``VariantResult`` (build, tests) per variant, in order (fewer when the runner
+        stopped early), or None when ``session.language`` is not the plugin's or the plugin cannot
+        batch.  The core calls ``gauntlet_build`` and ``gauntlet_test`` for every variant left
+        without a result.  First answer wins.
     """
 
 

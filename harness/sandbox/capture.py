@@ -6,9 +6,7 @@ head + tail window keeps what matters while memory stays bounded whatever the co
 
 from __future__ import annotations
 
-import threading
 from collections import deque
-from typing import IO, Callable
 
 CHUNK = 64 * 1024
 
@@ -48,21 +46,3 @@ class BoundedCapture:
             marker = f"\n[... gauntlet: {dropped} bytes of output truncated ...]\n".encode()
             return (bytes(self.head) + marker + tail).decode("utf-8", "replace")
         return (bytes(self.head) + tail).decode("utf-8", "replace")
-
-
-def drain(stream: IO[bytes], capture: BoundedCapture, on_data: Callable[[int], None]) -> threading.Thread:
-    """Read ``stream`` to its end in a thread, feeding ``capture``; ``on_data`` sees each chunk size."""
-
-    def run() -> None:
-        try:
-            while chunk := stream.read1(CHUNK) if hasattr(stream, "read1") else stream.read(CHUNK):
-                capture.add(chunk)
-                on_data(len(chunk))
-        except (OSError, ValueError):
-            pass
-        finally:
-            stream.close()
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t

@@ -159,7 +159,7 @@ class LocalSession:
         for d in ("home", "tmp"):
             (self._root / d).mkdir()
         self.workdir = str(self._root / "workspace")
-        self._unshare, net_isolated, pid_namespace, self._loopback_up = _namespaces(not network)
+        self._unshare, net_isolated, self._pid_namespace, self._loopback_up = _namespaces(not network)
         self._cgroup = self._make_cgroup()
         self._env = self._base_env()
         self.protections = {
@@ -168,7 +168,7 @@ class LocalSession:
             "process_group_kill": True,
             "env_scrubbed": True,
             "network_isolated": net_isolated,
-            "pid_namespace": pid_namespace,
+            "pid_namespace": self._pid_namespace,
             "rlimits": bool(shutil.which("prlimit")),
             "pids_cgroup": self._cgroup is not None,
             "filesystem_isolated": False,
@@ -206,7 +206,7 @@ class LocalSession:
         # filter), reporting a signal death as 128 + signal, as Docker does.
         script = 'echo 0 > "$0" || exit 125; ' if self._cgroup is not None else ""
         script += "ip link set lo up 2>/dev/null; " if self._loopback_up else ""
-        script += '"$@"; exit $?' if self.protections["pid_namespace"] else 'exec "$@"'
+        script += '"$@"; exit $?' if self._pid_namespace else 'exec "$@"'
         out = list(_parent_death_kill())
         if self._unshare:
             out += ["unshare", *self._unshare]

@@ -140,7 +140,7 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
         buggy = session.read_file(mutation.file).decode("utf-8", "replace")
         build = pm.hook.gauntlet_build(session=session)
         if build is not None and not build.ok:
-            return {**verdict, "verdict": "build_failed", "why": "; ".join(str(d) for d in build.errors[:3])}
+            return _build_failed(verdict, build)
         if related:
             verdict["kill_check"] = f"{len(related)} related tests"
             session.fail_fast = fail_fast
@@ -179,41 +179,46 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
     checks of the whole batch in one call, then one call for the whole-suite runs of those caught.
     Same verdicts as ``validate``; candidates the plugin does not answer for go through ``validate``."""
     records: dict[int, dict[str, Any]] = {}
+    heads = [{"operator": m.operator, "file": m.file, "line": m.line} for m in batch]
     sources: dict[str, str] = {}
     checks: list[tuple[int, Variant]] = []
     for i, m in enumerate(batch):
-        base = {"operator": m.operator, "file": m.file, "line": m.line}
         if m.file not in sources:
             sources[m.file] = (tree / m.file).read_text(encoding="utf-8")
         buggy = applied(sources[m.file], m)
         if buggy is None:
-            records[i] = {**base, "verdict": "not_applied", "why": "the span no longer holds the original text"}
+            records[i] = {**heads[i], "verdict": "not_applied", "why": "the span no longer holds the original text"}
             continue
         selection = related(m)
         checks.append((i, Variant(m.file, buggy, selection, fail_fast if selection else False)))
-    full: list[tuple[int, Variant, str]] = []
-    first = (pm.hook.gauntlet_test_variants(session=session, variants=[v for _, v in checks]) if checks else None) or []
-    for (i, v), res in zip(checks, first):
-        base = {"operator": batch[i].operator, "file": v.file, "line": batch[i].line,
-                "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
+    full: list[tuple[int, Variant]] = []
+    for (i, v), res in zip(checks, _variants(session, pm, [v for _, v in checks])):
+        head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
         if not res.build.ok:
-            records[i] = {**base, "verdict": "build_failed", "why": "; ".join(str(d) for d in res.build.errors[:3])}
+            records[i] = _build_failed(head, res.build)
         elif v.selection:
-            base["kill_check"] = f"{len(v.selection)} related tests"
+            # recorded on the survivor and, through heads, on the whole-suite run that follows
+            heads[i]["kill_check"] = head["kill_check"] = f"{len(v.selection)} related tests"
             if _broken(res.tests, v.selection):
-                full.append((i, Variant(v.file, v.text), base["kill_check"]))
+                full.append((i, Variant(v.file, v.text)))
             else:
-                records[i] = {**base, "verdict": "survived"}
+                records[i] = {**head, "verdict": "survived"}
         else:
-            records[i] = _judged(base, res.tests, stable, session.workdir, v.text)
-    second = (pm.hook.gauntlet_test_variants(session=session, variants=[v for _, v, _ in full]) if full else None) or []
-    for (i, v, kill_check), res in zip(full, second):
-        base = {"operator": batch[i].operator, "file": v.file, "line": batch[i].line, "kill_check": kill_check,
-                "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
-        records[i] = _judged(base, res.tests, stable, session.workdir, v.text) if res.tests else \
-            {**base, "verdict": "build_failed", "why": "; ".join(str(d) for d in res.build.errors[:3])}
+            records[i] = _judged(head, res.tests, stable, session.workdir, v.text)
+    for (i, v), res in zip(full, _variants(session, pm, [v for _, v in full])):
+        head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
+        records[i] = _judged(head, res.tests, stable, session.workdir, v.text) if res.build.ok else _build_failed(head, res.build)
     return [records[i] if i in records else validate(session, pm, m, stable, related(m), fail_fast)
             for i, m in enumerate(batch)]
+
+
+def _variants(session, pm, variants: list[Variant]) -> list:
+    """The plugin's ``VariantResult`` per variant; fewer (none) where it does not batch."""
+    return (pm.hook.gauntlet_test_variants(session=session, variants=variants) if variants else None) or []
+
+
+def _build_failed(verdict: dict[str, Any], build) -> dict[str, Any]:
+    return {**verdict, "verdict": "build_failed", "why": "; ".join(str(d) for d in build.errors[:3])}
 
 
 def _broken(report, tests: list[str]) -> bool:

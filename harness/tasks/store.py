@@ -103,11 +103,6 @@ class TaskStore:
         out = subprocess.run(["git", "ls-tree", commit, "--", path], cwd=self.path, capture_output=True, text=True, check=False)
         return out.stdout.startswith("100755")
 
-    def diff(self, a: str, b: str) -> str:
-        """``git diff a b``: the patch that turns commit a into commit b."""
-        # Unstripped: a diff can end in a blank context line (" \n"), which the hunk header counts.
-        return self.git("diff", "--no-color", a, b, strip=False)
-
 
 def _quoted(path: str) -> str:
     """A path as fast-import reads it: C-style quoted when it has a quote, backslash or newline."""
