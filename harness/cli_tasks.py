@@ -46,6 +46,9 @@ def generate(
                                       help="Candidate source, repeatable: plugin (the language plugin's operators), "
                                            "cargo-mutants (Rust; `cargo install cargo-mutants`), mutmut (Python; "
                                            "`pip install mutmut`)."),
+    files: list[str] = typer.Option([], "--file",
+                                    help="Mutate only the source files matching this glob (relative to the repository, "
+                                         "repeatable), e.g. --file 'src/parser/*.py'."),
     executor: str = executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
@@ -89,7 +92,7 @@ def generate(
         language=lang, repo_name=name or f"local/{source.resolve().name}", output=output,
         store=store or output.with_name(output.name + ".repos"), backend=backend, max_tasks=max_tasks,
         max_candidates=max_candidates, workers=workers, seed=seed, timeout=timeout, network=network, related_first=related_first,
-        fail_fast=fail_fast, sources=tuple(sources),
+        fail_fast=fail_fast, sources=tuple(sources), files=tuple(files) or None,
     )
     with Progress(TextColumn("[bold]tasks"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[kept]} kept, {task.fields[failed]} don't build, {task.fields[survived]} survived"),

@@ -92,7 +92,9 @@ def gauntlet_test_variants(session: Session, variants: list[Variant]) -> list[Va
     Validating a mutant is one small edit followed by a build and a test run, thousands of times; a
     runner that starts once and forks per variant (as mutmut does) skips most of each run's start-up.
     Verdicts stay the core's: the plugin only reports what happened, as ``gauntlet_build`` and
-    ``gauntlet_test`` would have for that variant.
+    ``gauntlet_test`` would have for that variant.  A plugin that knows which tests can reach a
+    change (the clean run's call coverage) may run only those and list the other selected tests in
+    ``VariantResult.unaffected``; the core counts them as keeping their clean outcome.
 
     :param session: an open sandbox session.
     :param variants: ``Variant`` (file, text, selection, fail_fast) in order.

@@ -59,6 +59,10 @@ class VariantResult:
 
     build: "BuildResult"
     tests: "TestReport | None" = None
+    # Tests the plugin did not run because it knows they cannot reach the change (they never call
+    # the changed function on the clean code): they keep their clean outcome.  None: every
+    # selected test ran (or is missing from ``tests`` for a reason the report gives).
+    unaffected: "list[str] | None" = None
 
 
 def applied(source: str, mutation: Mutation) -> str | None:

@@ -1,5 +1,9 @@
 """Batched validation (``gauntlet_test_variants``: the Python plugin's warm pytest that forks per
-candidate) gives the same verdicts as validating one candidate at a time with build + test."""
+candidate) gives the same verdicts as validating one candidate at a time with build + test.
+
+The warm path runs only the tests that call the mutated function; where the cold whole-suite run
+timed out (a mutant that loops), every test without a result counted as failing, so there the warm
+FAIL_TO_PASS is the part of it that really reaches the bug."""
 
 import shutil
 from dataclasses import replace
@@ -43,18 +47,38 @@ def candidates(src: Path, pm) -> list:
     return [*found, hang, broken, stale]
 
 
+ONE_BY_ONE: dict[bool, list[dict]] = {}
+
+
 def comparable(rec: dict) -> tuple:
     return rec["verdict"], rec.get("FAIL_TO_PASS"), rec.get("PASS_TO_PASS")
 
 
+def assert_same_verdicts(batched: list[dict], one_by_one: list[dict]) -> None:
+    assert [r["verdict"] for r in batched] == [r["verdict"] for r in one_by_one]
+    for b, o in zip(batched, one_by_one):
+        if o.get("timed_out") or b.get("timed_out"):
+            assert b["FAIL_TO_PASS"] and set(b["FAIL_TO_PASS"]) <= set(o["FAIL_TO_PASS"])
+        else:
+            assert comparable(b) == comparable(o)
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
 @pytest.mark.parametrize("subset", [False, True], ids=["whole-suite", "related-first"])
-def test_batched_verdicts_equal_one_by_one(project, subset):
+def test_batched_verdicts_equal_one_by_one(project, subset, warm, monkeypatch):
     pm, src, session, stable = project
+    monkeypatch.setenv("GAUNTLET_PYTHON_WARM", "1" if warm else "0")
+    monkeypatch.setattr(session, "narrows_to_callers", False, raising=False)
     ms = candidates(src, pm)
     related = (lambda m: stable[:4]) if subset else (lambda m: None)
-    one_by_one = [validate(session, pm, m, stable, related(m), fail_fast=True) for m in ms]
+    if subset not in ONE_BY_ONE:  # the reference, the same for both paths
+        ONE_BY_ONE[subset] = [validate(session, pm, m, stable, related(m), fail_fast=True) for m in ms]
+    one_by_one = ONE_BY_ONE[subset]
     batched = validate_batch(session, pm, src, ms, stable, related, fail_fast=True)
-    assert [comparable(r) for r in batched] == [comparable(r) for r in one_by_one]
+    assert_same_verdicts(batched, one_by_one)
+    if not warm:
+        assert [comparable(r) for r in batched] == [comparable(r) for r in one_by_one]
+    assert any("pass_to_pass_not_run" in r for r in batched) == warm
     verdicts = [r["verdict"] for r in batched]
     assert verdicts[-3:] == ["caught", "build_failed", "not_applied"]  # hang, syntax error, stale span
     assert "caught" in verdicts[:-3] and batched[-3]["timed_out"]

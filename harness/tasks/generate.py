@@ -14,6 +14,7 @@ continues where the last one stopped.
 from __future__ import annotations
 
 import concurrent.futures
+import fnmatch
 import hashlib
 import json
 import queue
@@ -56,6 +57,7 @@ class GenerateOptions:
     related_first: bool = True  # kill check on the tests that can see the mutated file first
     fail_fast: bool = True  # the kill check stops at its first failing test
     sources: tuple[str, ...] = ("plugin",)  # candidate sources: plugin, cargo-mutants, mutmut
+    files: tuple[str, ...] | None = None  # globs of the files to mutate; None: every source file
 
 
 @dataclass
@@ -157,17 +159,23 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
         verdict["seconds"] = round(time.monotonic() - start, 3)
 
 
-def _judged(verdict: dict[str, Any], report, stable: list[str], workdir: str, buggy: str) -> dict[str, Any]:
-    """The verdict from the whole suite's run on the buggy code: caught when a stable test fails."""
+def _judged(verdict: dict[str, Any], report, stable: list[str], workdir: str, buggy: str,
+            unaffected: list[str] | None = None) -> dict[str, Any]:
+    """The verdict from the whole suite's run on the buggy code: caught when a stable test fails.
+    ``unaffected`` tests were not run (they never reach the bug) and keep their clean outcome."""
     status = {t: r.status for t, r in report.tests.items()}
-    f2p = [t for t in stable if status.get(t) in (Status.FAILED, Status.ERROR) or (t not in status and report.timed_out)]
-    p2p = [t for t in stable if status.get(t) == Status.PASSED]
+    skip = set(unaffected or ())
+    f2p = [t for t in stable if t not in skip and (status.get(t) in (Status.FAILED, Status.ERROR)
+                                                    or (t not in status and report.timed_out))]
+    p2p = [t for t in stable if status.get(t) == Status.PASSED or t in skip]
     if not f2p:
         return {**verdict, "verdict": "survived"}
     # Messages name the sandbox's paths; keep them relative to the project.
     messages = {t: (report.tests[t].message or "").replace(workdir + "/", "")[:400] for t in f2p if t in report.tests}
+    extra = {"pass_to_pass_not_run": sum(t in skip for t in stable)} if unaffected is not None else {}
     return {**verdict, "verdict": "caught", "FAIL_TO_PASS": f2p, "PASS_TO_PASS": p2p, "messages": messages,
-            "timed_out": report.timed_out, "log_tail": report.log[-3000:].replace(workdir + "/", ""), "buggy": buggy}
+            "timed_out": report.timed_out, "log_tail": report.log[-3000:].replace(workdir + "/", ""), "buggy": buggy,
+            **extra}
 
 
 BATCH = 64  # most candidates per gauntlet_test_variants call: its runner's start-up amortised
@@ -177,11 +185,16 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
                    related: Callable[[Mutation], list[str] | None], fail_fast: bool) -> list[dict[str, Any]]:
     """``validate`` for several candidates through the plugin's ``gauntlet_test_variants``: the kill
     checks of the whole batch in one call, then one call for the whole-suite runs of those caught.
-    Same verdicts as ``validate``; candidates the plugin does not answer for go through ``validate``."""
+    Same verdicts as ``validate``; candidates the plugin does not answer for go through ``validate``.
+
+    A plugin that reports ``unaffected`` tests runs only the tests that reach each change; its kill
+    check and whole-suite run are then the same tests, so after its first answer this session asks
+    once per candidate, for the whole suite without fail-fast."""
     records: dict[int, dict[str, Any]] = {}
     heads = [{"operator": m.operator, "file": m.file, "line": m.line} for m in batch]
     sources: dict[str, str] = {}
     checks: list[tuple[int, Variant]] = []
+    one_pass = getattr(session, "narrows_to_callers", False)
     for i, m in enumerate(batch):
         if m.file not in sources:
             sources[m.file] = (tree / m.file).read_text(encoding="utf-8")
@@ -189,25 +202,29 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
         if buggy is None:
             records[i] = {**heads[i], "verdict": "not_applied", "why": "the span no longer holds the original text"}
             continue
-        selection = related(m)
+        selection = None if one_pass else related(m)
         checks.append((i, Variant(m.file, buggy, selection, fail_fast if selection else False)))
     full: list[tuple[int, Variant]] = []
     for (i, v), res in zip(checks, _variants(session, pm, [v for _, v in checks])):
         head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
+        if res.unaffected is not None:
+            session.narrows_to_callers = True
         if not res.build.ok:
             records[i] = _build_failed(head, res.build)
         elif v.selection:
             # recorded on the survivor and, through heads, on the whole-suite run that follows
             heads[i]["kill_check"] = head["kill_check"] = f"{len(v.selection)} related tests"
-            if _broken(res.tests, v.selection):
+            skip = set(res.unaffected or ())
+            if _broken(res.tests, [t for t in v.selection if t not in skip]):
                 full.append((i, Variant(v.file, v.text)))
             else:
                 records[i] = {**head, "verdict": "survived"}
         else:
-            records[i] = _judged(head, res.tests, stable, session.workdir, v.text)
+            records[i] = _judged(head, res.tests, stable, session.workdir, v.text, res.unaffected)
     for (i, v), res in zip(full, _variants(session, pm, [v for _, v in full])):
         head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
-        records[i] = _judged(head, res.tests, stable, session.workdir, v.text) if res.build.ok else _build_failed(head, res.build)
+        records[i] = (_judged(head, res.tests, stable, session.workdir, v.text, res.unaffected) if res.build.ok
+                      else _build_failed(head, res.build))
     return [records[i] if i in records else validate(session, pm, m, stable, related(m), fail_fast)
             for i, m in enumerate(batch)]
 
@@ -369,20 +386,31 @@ def _next(todo: queue.Queue) -> Mutation | None:
 
 def candidate_pool(tree: Path, opts: GenerateOptions, pm) -> list[Mutation]:
     """Candidates from each source in ``opts.sources``, each capped at ``max_candidates``."""
+    paths = _matching(tree, opts.files) if opts.files else None
+    if paths == []:
+        raise GenerateError(f"no file of the repository matches {', '.join(opts.files)}")
     found: list[Mutation] = []
     for source in opts.sources:
         if source == "plugin":
             found += pm.hook.gauntlet_mutate(
                 workspace=tree,
                 options=MutateOptions(language=opts.language, seed=opts.seed, max_candidates=opts.max_candidates,
-                                      operators=opts.operators),
+                                      operators=opts.operators, files=tuple(paths) if paths else None),
             ) or []
         else:
-            native = native_candidates(source, tree)
+            native = native_candidates(source, tree, paths)
+            if paths is not None:  # cargo-mutants lists the whole crate
+                native = [m for m in native if m.file in paths]
             if opts.operators:
                 native = [m for m in native if m.operator in opts.operators or source in opts.operators]
             found += native[: opts.max_candidates] if opts.max_candidates else native
     return found
+
+
+def _matching(tree: Path, patterns: tuple[str, ...]) -> list[str]:
+    """The tree's files (relative paths) that match any of the globs."""
+    files = (p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file() and ".git" not in p.parts)
+    return sorted(f for f in files if any(fnmatch.fnmatch(f, pat) for pat in patterns))
 
 
 def _count(report: GenerateReport, rec: dict) -> None:

@@ -14,7 +14,9 @@ import sys
 
 def main(root: str, files: list[str]) -> None:
     os.chdir(root)
+    import libcst as cst
     import mutmut.configuration as configuration
+    from libcst.metadata import MetadataWrapper, WhitespaceInclusivePositionProvider
     from mutmut.mutation.file_mutation import create_mutations
 
     # mutmut guesses the package directory from the folder's name and gives up when it cannot; we
@@ -28,10 +30,25 @@ def main(root: str, files: list[str]) -> None:
         except Exception as e:  # libcst cannot parse it: mutmut itself skips such files
             print(f"mutmut skips {path}: {e}", file=sys.stderr)
             continue
+        # Each mutant is the file with one node's text replaced.  Regenerating the whole module per
+        # mutant (deep_replace, then .code) costs ~40 ms on a 1,000-line file; splicing the mutated
+        # node's text in at the original node's place is the same edit at a fraction of the cost.
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(WhitespaceInclusivePositionProvider)
+        starts = [0]
+        for line in source.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
         for mut in mutations:
             if mut.contained_by_top_level_function is None:
                 continue  # mutmut runs only the mutants inside functions (its trampolines)
-            after = module.deep_replace(mut.original_node, mut.mutated_node).code
+            after = None
+            where = positions.get(mut.original_node)
+            if where is not None and isinstance(mut.mutated_node, cst.CSTNode):
+                start = starts[where.start.line - 1] + where.start.column
+                end = starts[where.end.line - 1] + where.end.column
+                if source[start:end] == module.code_for_node(mut.original_node):
+                    after = source[:start] + module.code_for_node(mut.mutated_node) + source[end:]
+            if after is None:  # a removal, or a node whose text is not where its position says
+                after = module.deep_replace(mut.original_node, mut.mutated_node).code
             print(json.dumps({"file": path, "after": after}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,7 +19,7 @@ NAME = "python"
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 REPORT = ".gauntlet-junit.xml"
 VARIANT_REPORT, VARIANT_RESULTS, VARIANT_LOG = ".gauntlet-variant.xml", ".gauntlet-variants.jsonl", ".gauntlet-variant.log"
-RUNNER = (Path(__file__).parent / "variant_runner.py").read_text()
+RUNNER = "\n".join((Path(__file__).parent / name).read_text() for name in ("warm_variants.py", "variant_runner.py"))
 # Byte-compiles every file in the sandbox and prints the syntax errors as JSON; compile() alone,
 # so nothing is written next to the sources.  A file whose committed version (git HEAD) fails to
 # compile too is marked "preexisting": projects keep deliberately broken files as test data
@@ -169,11 +170,12 @@ def gauntlet_test_variants(session, variants):
     if not _mine(session) or not variants:
         return None
     per_variant = session.limits.timeout
-    request = {"variants": [{"file": v.file, "text": v.text, "args": _pytest_args(VARIANT_REPORT, v.selection, v.fail_fast)}
-                            for v in variants],
+    request = {"variants": [{"file": v.file, "text": v.text, "selection": v.selection, "fail_fast": v.fail_fast,
+                             "args": _pytest_args(VARIANT_REPORT, v.selection, v.fail_fast)} for v in variants],
                "timeout": per_variant, "clean_args": _pytest_args(VARIANT_REPORT, None, False),
-               "out": VARIANT_RESULTS, "log": VARIANT_LOG}
-    leftovers = [VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT, VARIANT_LOG + ".clean", VARIANT_REPORT + ".clean"]
+               "warm": os.environ.get("GAUNTLET_PYTHON_WARM", "1") != "0", "out": VARIANT_RESULTS, "log": VARIANT_LOG}
+    leftovers = [VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT, VARIANT_LOG + ".clean", VARIANT_REPORT + ".clean",
+                 VARIANT_LOG + ".warm"]
     session.exec(["rm", "-f", *leftovers])
     session.exec(["python3", "-I", "-c", RUNNER], stdin=json.dumps(request), env=_env(session),
                  timeout=len(variants) * (per_variant + 5) + 30)
@@ -183,11 +185,17 @@ def gauntlet_test_variants(session, variants):
         return None
     finally:
         session.exec(["rm", "-f", *leftovers])
-    results = []
+    answered = {}
     for line in lines:
         try:
             done = json.loads(line)
         except json.JSONDecodeError:  # a torn last line: the runner was stopped there
+            break
+        answered[done["index"]] = done
+    results = []
+    for index in range(len(variants)):  # in the variants' order, up to the first without an answer
+        done = answered.get(index)
+        if done is None:
             break
         if "build_error" in done:
             e = done["build_error"]
@@ -197,7 +205,8 @@ def gauntlet_test_variants(session, variants):
         xml = done["junit"].encode() if done.get("junit") else None
         results.append(VariantResult(BuildResult(ok=True), _report(session, done["log"], done["exit_code"], done["timed_out"],
                                                                    done["seconds"], None, xml,
-                                                                   time_limit=done.get("time_limit"))))
+                                                                   time_limit=done.get("time_limit")),
+                                     unaffected=done.get("unaffected")))
     return results or None
 
 

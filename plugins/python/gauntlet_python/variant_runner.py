@@ -1,16 +1,21 @@
-"""Runs inside the sandbox (``python3 -I -c <this file's text>``): build and test variants of the
-workspace in one warm interpreter.
+"""Runs inside the sandbox (``python3 -I -c <warm_variants' text + this file's text>``): build and
+test variants of the workspace in one warm interpreter.
 
-pytest and its plugins are imported once; each variant's tests run in a child forked from here, so
-a variant costs a fork and a collection instead of an interpreter start and pytest's imports (half
-a second per mutant otherwise).  The project itself is never imported here, only in the children,
-so each child reads the variant's files from disk.  Standard library only, plus pytest.
+pytest and its plugins are imported once.  First the warm path (``warm_variants``): the suite is
+collected once and each variant whose change lies inside a function runs, in a child forked from
+that session, only the tests that call the function.  The others take the cold path: a child
+forked from here per variant, running ``pytest.main`` on the variant's files (a fork and a
+collection instead of an interpreter start and pytest's imports, half a second otherwise).  The
+project is never imported in this process itself.  Standard library only, plus pytest.
 
-Request (JSON on stdin): {"variants": [{"file", "text", "args"}], "timeout": most seconds per variant,
-"clean_args": pytest's arguments for the whole suite (times the clean code, see ``TimeLimit``),
-"out": results path, "log": log path}.  Results (one JSON line per variant, appended to "out" as each finishes):
-{"build_error": {...}} when the file does not compile, else {"exit_code", "timed_out", "time_limit",
-"seconds", "log", "junit"}.  The workspace is restored after each variant, whatever happened.
+Request (JSON on stdin): {"variants": [{"file", "text", "args", "selection", "fail_fast"}],
+"timeout": most seconds per variant, "clean_args": pytest's arguments for the whole suite (times
+the clean code, see ``TimeLimit``), "warm": whether to try the warm path, "out": results path,
+"log": log path}.  Results (one JSON line per variant, in the order they finish, appended to "out"):
+{"index", "build_error": {...}} when the file does not compile, else {"index", "exit_code",
+"timed_out", "time_limit", "seconds", "log", "junit"} and, from the warm path, "unaffected" (the
+selected tests it did not run because they never call the changed function).  The workspace is
+restored after each variant, whatever happened.
 """
 
 import json
@@ -104,9 +109,11 @@ def pytest_main(args, plugins):
     return pytest.main(list(args), plugins=list(plugins))
 
 
-def run_pytest(args, timeout, log, plugins):
+def run_in_child(work, timeout, log):
+    """``work()`` in a forked child with its own process group and its output in ``log``; the
+    child's exit status is what ``work`` returns.  ``(exit code, timed out)``."""
     pid = os.fork()
-    if pid == 0:  # the child: its own process group, output to the log, never back into here
+    if pid == 0:  # the child: never back into here
         code = 3
         try:
             os.setpgid(0, 0)
@@ -114,7 +121,7 @@ def run_pytest(args, timeout, log, plugins):
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(out, 1)
             os.dup2(out, 2)
-            code = int(pytest_main(args, plugins))
+            code = int(work())
         except BaseException:
             import traceback
 
@@ -132,6 +139,10 @@ def run_pytest(args, timeout, log, plugins):
     _kill(pid)  # whatever the tests started must not outlive them
     code = os.waitstatus_to_exitcode(status)
     return (128 - code if code < 0 else code), not finished
+
+
+def run_pytest(args, timeout, log, plugins):
+    return run_in_child(lambda: pytest_main(args, plugins), timeout, log)
 
 
 def _kill(pgid):
@@ -225,6 +236,19 @@ def run_variant(variant, req, limits):
         write(path, original)
 
 
+def warm(req, plugins, emit):
+    """The warm path (``warm_variants``, prepended to this text) in a child: it answers the variants
+    it can through ``emit`` and leaves the others to the cold path below."""
+    loop = WarmLoop(req, emit, lambda work, timeout: run_in_child(work, timeout, req["log"]), compile_error, tail)
+    # --capture=sys: the children's output then goes to their own log, not to a capture file shared
+    # with this process (a test that needs fd-level capture fails the clean run: no warm path).
+    # --tb=native: pytest's own tracebacks parse each frame's whole file to show the failing
+    # statement, about 50 ms per failing test of a large test module; the messages are the same.
+    args = [*req["clean_args"], "--capture=sys", "--tb=native"]
+    run_in_child(lambda: pytest_main(args, [*plugins, loop]), req["timeout"] * (len(req["variants"]) + 2),
+                 req["log"] + ".warm")
+
+
 def main():
     req = json.load(sys.stdin)
     plugins = warm_up()
@@ -233,11 +257,23 @@ def main():
     root = os.getcwd()
     sys.path[:0] = [os.path.join(root, "src"), root]
     sys.dont_write_bytecode = True
-    limits = TimeLimit(req, plugins)
-    with open(req["out"], "w", encoding="utf-8") as out:
-        for variant in req["variants"]:
-            out.write(json.dumps(run_variant(variant, req, limits)) + "\n")
+    for variant in req["variants"]:
+        variant["junit"] = next(a.split("=", 1)[1] for a in variant["args"] if a.startswith("--junitxml="))
+    with open(req["out"], "a", encoding="utf-8") as out:
+        def emit(index, result):
+            out.write(json.dumps({"index": index, **result}) + "\n")
             out.flush()
 
+        if req.get("warm") and "WarmLoop" in globals():
+            warm(req, plugins, emit)
+        with open(req["out"], encoding="utf-8") as f:
+            done = {json.loads(line)["index"] for line in f if line.endswith("\n")}
+        limits = None
+        for index, variant in enumerate(req["variants"]):
+            if index not in done:
+                limits = limits or TimeLimit(req, plugins)
+                emit(index, run_variant(variant, req, limits))
 
-main()
+
+if __name__ == "__main__":
+    main()
