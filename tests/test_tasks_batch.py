@@ -99,3 +99,21 @@ def test_plugin_answers_variants_in_one_runner(project):
     assert results[1].tests is None and results[1].build.errors[0].file == CORE
     failed = [t for t, r in results[2].tests.tests.items() if r.status.value == "failed"]
     assert len(failed) == 1  # -x: the run stopped at the first failure
+
+
+def test_warm_path_runs_only_the_callers(project):
+    """A change inside a function runs the tests that call it and lists the others as unaffected;
+    a module-level change (no function holds it) takes the cold path and runs every test."""
+    pm, src, session, stable = project
+    text = (src / CORE).read_text()
+    in_function = text.replace("n += 1", "n += 2")  # unique_slug: only TestUnique calls it
+    module_level = text.replace('re.compile(r"[^a-z0-9]+")', 're.compile(r"[^a-z]+")')
+    assert in_function != text and module_level != text
+    body, top = pm.hook.gauntlet_test_variants(session=session, variants=[Variant(CORE, in_function),
+                                                                           Variant(CORE, module_level)])
+    ran = set(body.tests.tests)
+    assert ran and all("::TestUnique::" in t for t in ran)
+    assert set(body.unaffected) == set(stable) - ran
+    assert body.tests.ids(body.tests.tests["tests/test_slugify.py::TestUnique::test_taken_slug_gets_a_number"].status)
+    assert top.unaffected is None and set(top.tests.tests) >= set(stable)
+    assert session.read_file(CORE) == (src / CORE).read_bytes()
