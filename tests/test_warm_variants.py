@@ -66,8 +66,7 @@ def change(path, new_text):
 def swap(path, c):
     live = _live_functions(str(__import__("pathlib").Path(path).parent))[c.key]
     assert live and all(f.__code__.co_freevars == c.code.co_freevars for f in live)
-    for f in live:
-        f.__code__ = c.code
+    c.apply(live)
 
 
 def test_a_change_in_a_nested_function_swaps_the_outer_one(module):
@@ -94,9 +93,15 @@ def test_a_method_keeps_super_and_private_names(module):
     assert mod.Child().value() == -4
 
 
+def test_a_changed_default_value_is_evaluated_in_the_module(module):
+    path, mod = module
+    c = change(path, SOURCE.replace("def plain(x, y=LIMIT):", "def plain(x, y=LIMIT + 1):"))
+    swap(path, c)
+    assert mod.plain(1) == 6 and mod.plain(1, 0) == 2
+
+
 @pytest.mark.parametrize("edit", [
     ("LIMIT = 3", "LIMIT = 4"),  # module level
-    ("def plain(x, y=LIMIT):", "def plain(x, y=LIMIT + 1):"),  # a default value: evaluated at import
     ("__secret = 5", "__secret = 6"),  # a class attribute
     ("@wrapper\ndef decorated", "@functools.cache\ndef decorated"),  # a decorator
 ])

@@ -9,10 +9,10 @@ test takes, and each variant then runs, in a child forked from the collected ses
 tests that called the function it changes.  The others are reported as ``unaffected``: on the clean
 code they pass, and the buggy code is never reached by them.  mutmut 3 selects tests the same way.
 
-A variant qualifies when its change lies inside the body of a function defined at module level or
-in a class (nested functions are part of their outer function's body): only then is "which tests
-call it" the whole story.  Changes elsewhere (module-level statements, class attributes, default
-values, decorators), projects whose suite does not pass cleanly in this runner, and collection
+A variant qualifies when its change lies inside the ``def`` of a function defined at module level
+or in a class (its signature or body; nested functions are part of their outer function): only
+then is "which tests call it" the whole story.  Changes elsewhere (module-level statements, class
+attributes, decorators), projects whose suite does not pass cleanly in this runner, and collection
 errors are left to the cold path (a fresh ``pytest.main`` per variant), which answers for them.
 
 Known approximation, as with mutmut: a value computed at import time from a mutated function keeps
@@ -36,33 +36,30 @@ def _key(code):
 
 
 class Change:
-    """Where a variant's text differs from the file's clean text: the function that holds the whole
-    change, and that function's new code object.  ``None`` from ``of`` when no function does."""
+    """A variant whose whole change lies in one function's definition (signature or body, not its
+    decorators): that function's ``def`` recompiled from the variant's text.  In a child, ``apply``
+    runs the new ``def`` against the module's globals and moves its code, defaults and annotations
+    into the live function objects.  ``of`` returns None when no such function holds the change."""
 
-    def __init__(self, key, code, path):
-        self.key, self.code, self.path = key, code, path
+    def __init__(self, key, module_code, code, name, classes, path):
+        self.key, self.module_code, self.code, self.name, self.classes, self.path = key, module_code, code, name, classes, path
 
     @staticmethod
     def of(path, original, variant, parsed):
         if variant == original:
             return None
-        start = 0
-        limit = min(len(original), len(variant))
-        while start < limit and original[start] == variant[start]:
-            start += 1
-        end = 0
-        while end < limit - start and original[-1 - end] == variant[-1 - end]:
-            end += 1
+        start = _common_prefix(original, variant)
+        end = _common_suffix(original[start:], variant[start:])
         first, last = _position(original, start), _position(original, len(original) - end)
-        for fn, classes in parsed.functions:
-            if _inside(first, last, fn, original):
+        for fn, classes, begin, finish in parsed.functions:
+            if begin <= first and last <= finish:
                 return Change.compile(path, original, variant, fn, classes, parsed.flags)
         return None
 
     @staticmethod
     def compile(path, original, variant, fn, classes, flags):
-        """The function's code from the variant's lines, compiled where it stands: same line numbers,
-        and inside a class of the same name for a method (private-name mangling, ``super()``)."""
+        """The ``def`` from the variant's lines, compiled where it stands: same line numbers, and
+        inside a class of the same name for a method (private-name mangling, ``super()``)."""
         lines = variant.splitlines(keepends=True)
         shift = len(lines) - len(original.splitlines(keepends=True))
         body = lines[fn.lineno - 1:fn.end_lineno + shift]
@@ -83,7 +80,41 @@ class Change:
         if code is None:
             return None
         first = min([fn.lineno] + [d.lineno for d in fn.decorator_list])
-        return Change(f"{path}:{first}:{fn.name}", code, path)
+        return Change(f"{path}:{first}:{fn.name}", module, code, fn.name, classes, path)
+
+    def apply(self, live):
+        """Child only: the new ``def`` evaluated in (a copy of) the module's namespace, so default
+        values and annotations are the variant's, then moved into every live function object."""
+        namespace = dict(live[0].__globals__)
+        exec(self.module_code, namespace)
+        new = namespace[self.classes[-1]].__dict__[self.name] if self.classes else namespace[self.name]
+        for f in live:
+            f.__code__ = new.__code__
+            f.__defaults__, f.__kwdefaults__ = new.__defaults__, new.__kwdefaults__
+            f.__annotations__ = new.__annotations__
+
+
+def _common_prefix(a, b):
+    """Length of the common prefix, by halving (each comparison is one C-level memcmp)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a, b):
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _position(text, offset):
@@ -93,24 +124,17 @@ def _position(text, offset):
     return line, column
 
 
-def _inside(first, last, fn, text):
-    """Whether the change [first, last] lies within ``fn``'s body statements."""
-    lines = text.splitlines()
-    start = fn.body[0]
-    begin = (start.lineno, _chars(lines[start.lineno - 1], start.col_offset))
-    end = (fn.end_lineno, _chars(lines[fn.end_lineno - 1], fn.end_col_offset))
-    return begin <= first and last <= end
-
-
 def _chars(line, byte_offset):
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
 
 class Parsed:
-    """A clean file's functions (module level and in classes, innermost first) and future flags."""
+    """A clean file's functions (module level and in classes) with the span of each ``def`` (from
+    the keyword to its end, decorators excluded), and the file's future flags."""
 
     def __init__(self, text, path):
         tree = ast.parse(text, path)
+        self.lines = text.splitlines()
         self.functions = []
         self._walk(tree.body, [])
         self.flags = 0
@@ -126,7 +150,9 @@ class Parsed:
     def _walk(self, body, classes):
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append((node, classes))
+                begin = (node.lineno, _chars(self.lines[node.lineno - 1], node.col_offset))
+                end = (node.end_lineno, _chars(self.lines[node.end_lineno - 1], node.end_col_offset))
+                self.functions.append((node, classes, begin, end))
             elif isinstance(node, ast.ClassDef):
                 self._walk(node.body, classes + [node.name])
 
@@ -251,6 +277,7 @@ class WarmLoop:
         if session.testsfailed or not session.items:  # collection errors: the cold path reports them
             return True
         items = session.items
+        _cap_memory()
         coverage = self.coverage(session, items)
         if coverage is None or not coverage.passed:
             return True
@@ -309,11 +336,13 @@ class WarmLoop:
         """Per test: ``factor`` times its clean time, at least ``min_test_timeout``; for the whole
         run (a hang in C code, which no per-test alarm interrupts): ``factor`` times the chosen
         tests' clean time, at least ``min_timeout``.  Both times ``scale``, at most the session's cap."""
-        factor, cap = self.req.get("factor", 20.0), self.req["timeout"]
-        per_test = [min(cap, scale * max(self.req.get("min_test_timeout", 0.5), factor * coverage.durations[i]))
+        # The clean times were taken under the call tracer, which slows a suite 2-4x: 10x them is
+        # 20-40x the untraced time (cold runs use 20x).
+        factor, cap = self.req.get("warm_factor", 10.0), self.req["timeout"]
+        per_test = [min(cap, scale * max(self.req.get("min_test_timeout", 0.25), factor * coverage.durations[i]))
                     for i in chosen]
         seconds = sum(coverage.durations[i] for i in chosen)
-        return per_test, min(cap, scale * max(self.req.get("min_timeout", 1.0), factor * seconds))
+        return per_test, min(cap, scale * max(self.req.get("min_timeout", 0.5), factor * seconds))
 
     def run(self, session, runner, items, coverage, variant, change, live, original):
         wanted = set(variant.get("selection") or []) or None
@@ -334,8 +363,8 @@ class WarmLoop:
             def child():
                 if swap:
                     _write(change.path, variant["text"])
-                    for f in live:
-                        f.__code__ = change.code
+                    if live:
+                        change.apply(live)
                 return runner.all([items[i] for i in chosen], variant.get("fail_fast", False), per_test)
             code, timed_out = self.run_child(child, limit)
             junit = None
@@ -345,11 +374,11 @@ class WarmLoop:
                 os.remove(variant["junit"])
             except OSError:
                 pass
-            return code, timed_out or code == runner.HUNG, limit, junit
+            return code, timed_out or code == runner.HUNG, limit, junit, self.tail(self.req["log"])
 
         start = time.monotonic()
         try:
-            code, timed_out, limit, junit = test(True)
+            code, timed_out, limit, junit, log = test(True)
             if timed_out and limit < self.req["timeout"]:
                 # Time the clean code on the same tests: a slower machine, not the bug, may be why.
                 _write(change.path, original)
@@ -357,12 +386,30 @@ class WarmLoop:
                 test(False)
                 took, expected = time.monotonic() - t0, sum(coverage.durations[i] for i in chosen)
                 if took > 1.5 * expected + 0.5:  # the half second: a fork and pytest's session end
-                    code, timed_out, limit, junit = test(True, took / max(expected, 0.01))
+                    code, timed_out, limit, junit, log = test(True, took / max(expected, 0.01))
         finally:
             _write(change.path, original)
         result.update(exit_code=code, timed_out=timed_out, time_limit=limit, seconds=time.monotonic() - start,
-                      log=self.tail(self.req["log"]), junit=junit)
+                      log=log, junit=junit)
         return result
+
+
+def _cap_memory(extra=2 << 30):
+    """Let this process and its children grow by at most ``extra`` bytes of address space: a mutant
+    that builds an endless list in C code (``list(count())``) then fails its test with MemoryError
+    at once instead of swapping until the run's time limit.  The clean run is recorded under the
+    same cap, so a suite that needs more takes the cold path."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = size + extra
+        if soft == resource.RLIM_INFINITY or soft > want:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+    except (OSError, ValueError, ImportError):
+        pass
 
 
 def _write(path, text):
