@@ -111,3 +111,18 @@ def test_cargo_mutants_source_generates_tasks(tmp_path):
     tasks = [json.loads(line) for line in out.read_text().splitlines()]
     assert all(t["mutation"]["operator"].startswith("cargo-mutants-") and t["FAIL_TO_PASS"] for t in tasks)
     assert all(":" not in t["instance_id"] for t in tasks)
+
+
+@pytest.mark.parametrize("path", ["examples/python/slugify/slugify/core.py",
+                                  "harness/tasks/related.py"])
+def test_mutmut_mutants_spliced_in_place_equal_the_regenerated_module(path, monkeypatch):
+    """The listing splices each mutated node's text in; mutmut's own way regenerates the module."""
+    pytest.importorskip("mutmut", reason="mutmut is not installed (pip install mutmut)")
+    import mutmut.configuration as configuration
+
+    from harness.tasks.mutmut_list import mutants
+
+    monkeypatch.setattr(configuration, "_guess_source_paths", lambda: ["."])
+    source = (Path(__file__).resolve().parents[1] / path).read_text()
+    spliced = list(mutants(path, source))
+    assert len(spliced) > 20 and spliced == list(mutants(path, source, splice=False))
