@@ -17,6 +17,7 @@ Each candidate replaces one span of the source; candidates whose result does not
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import random
 import re
@@ -152,27 +153,59 @@ def candidates_for(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
+class _Statements:
+    """The character span of each top-level statement (decorators included): a mutation inside one
+    parses when that statement's text does, so the check parses a few lines, not the whole file
+    (20 ms per candidate on a 5,000-line module)."""
+
+    def __init__(self, text: str):
+        bom = 1 if text.startswith("\ufeff") else 0
+        off = _Offsets(text[bom:], bom)
+        self.spans = []
+        for node in ast.parse(text[bom:]).body:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            end = off.starts[node.end_lineno] if node.end_lineno < len(off.starts) else len(text)
+            self.spans.append((off.starts[first - 1], end))
+        self.starts = [s for s, _ in self.spans]
+
+    def parses(self, text: str, start: int, end: int, replacement: str) -> bool:
+        i = bisect.bisect_right(self.starts, start) - 1
+        if i >= 0 and end <= self.spans[i][1]:
+            s, e = self.spans[i]
+            source = text[s:start] + replacement + text[end:e]
+        else:
+            source = text[:start].lstrip("\ufeff") + replacement + text[end:]
+        try:
+            ast.parse(source)
+        except (SyntaxError, ValueError):
+            return False
+        return True
+
+
 def mutations(workspace: Path, options: MutateOptions) -> list[Mutation]:
-    """Every candidate of the workspace, sorted, then shuffled by ``options.seed``."""
+    """Candidates of the workspace: every mutation point, sorted, then shuffled by ``options.seed``;
+    points whose result does not parse are dropped on the way, up to ``options.max_candidates``."""
     wanted = set(options.operators or OPERATORS)
-    found: list[Mutation] = []
+    spots: list[tuple[str, int, str, str, int]] = []
+    texts: dict[str, tuple[str, _Statements]] = {}
     for rel in source_files(workspace, options.files):
         try:
             # Bytes, not read_text: universal newlines would turn CRLF files into diffs that do not apply.
             text = (workspace / rel).read_bytes().decode("utf-8")
             if _SPLITLINES_ONLY.search(text):
                 continue
-            spots = candidates_for(text)
+            found = candidates_for(text)
+            texts[rel.as_posix()] = (text, _Statements(text))
         except (SyntaxError, UnicodeDecodeError, ValueError, RecursionError):
             continue
-        for start, end, repl, op in spots:
-            if op not in wanted:
-                continue
-            try:
-                ast.parse(text[:start].lstrip("\ufeff") + repl + text[end:])
-            except (SyntaxError, ValueError):
-                continue
-            found.append(make_mutation(rel.as_posix(), text, start, end, repl, op))
-    found.sort(key=lambda m: (m.file, m.start, m.operator, m.replacement))
-    random.Random(options.seed).shuffle(found)
-    return found[: options.max_candidates] if options.max_candidates else found
+        spots += [(rel.as_posix(), start, op, repl, end) for start, end, repl, op in found if op in wanted]
+    spots.sort()
+    random.Random(options.seed).shuffle(spots)
+    out: list[Mutation] = []
+    for file, start, op, repl, end in spots:
+        text, statements = texts[file]
+        if statements.parses(text, start, end, repl):
+            out.append(make_mutation(file, text, start, end, repl, op))
+            if options.max_candidates and len(out) >= options.max_candidates:
+                break
+    return out

@@ -297,8 +297,10 @@ class WarmLoop:
                     originals[path], parsed[path] = None, None
             if parsed[path] is None:
                 continue
-            if self.compile_error(variant["text"], path):
-                continue  # the cold path reports the build error
+            error = self.compile_error(variant["text"], variant["file"])
+            if error:
+                self.emit(index, {"build_error": error})
+                continue
             change = Change.of(path, originals[path], variant["text"], parsed[path])
             if change is None:
                 continue
