@@ -189,8 +189,8 @@ def gauntlet_test_variants(session, variants):
     for line in lines:
         try:
             done = json.loads(line)
-        except json.JSONDecodeError:  # a torn last line: the runner was stopped there
-            break
+        except json.JSONDecodeError:  # a torn line: the runner's warm child was stopped there
+            continue
         answered[done["index"]] = done
     results = []
     for index in range(len(variants)):  # in the variants' order, up to the first without an answer

@@ -267,7 +267,10 @@ def main():
         if req.get("warm") and "WarmLoop" in globals():
             warm(req, plugins, emit)
         with open(req["out"], encoding="utf-8") as f:
-            done = {json.loads(line)["index"] for line in f if line.endswith("\n")}
+            lines = f.readlines()
+        done = {json.loads(line)["index"] for line in lines if line.endswith("\n")}
+        if lines and not lines[-1].endswith("\n"):  # the warm child was stopped mid-line
+            out.write("\n")
         limits = None
         for index, variant in enumerate(req["variants"]):
             if index not in done:
