@@ -170,8 +170,8 @@ def gauntlet_test_variants(session, variants):
     if not _mine(session) or not variants:
         return None
     per_variant = session.limits.timeout
-    request = {"variants": [{"file": v.file, "text": v.text, "selection": v.selection, "fail_fast": v.fail_fast,
-                             "args": _pytest_args(VARIANT_REPORT, v.selection, v.fail_fast)} for v in variants],
+    request = {"variants": [{"file": v.file, "text": v.text, "selection": v.selection, "fail_fast": v.fail_fast}
+                            for v in variants],
                "timeout": per_variant, "clean_args": _pytest_args(VARIANT_REPORT, None, False),
                "warm": os.environ.get("GAUNTLET_PYTHON_WARM", "1") != "0", "out": VARIANT_RESULTS, "log": VARIANT_LOG}
     leftovers = [VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT, VARIANT_LOG + ".clean", VARIANT_REPORT + ".clean",

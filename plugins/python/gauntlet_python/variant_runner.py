@@ -8,9 +8,10 @@ forked from here per variant, running ``pytest.main`` on the variant's files (a 
 collection instead of an interpreter start and pytest's imports, half a second otherwise).  The
 project is never imported in this process itself.  Standard library only, plus pytest.
 
-Request (JSON on stdin): {"variants": [{"file", "text", "args", "selection", "fail_fast"}],
-"timeout": most seconds per variant, "clean_args": pytest's arguments for the whole suite (times
-the clean code, see ``TimeLimit``), "warm": whether to try the warm path, "out": results path,
+Request (JSON on stdin): {"variants": [{"file", "text", "selection", "fail_fast"}], "timeout": most
+seconds per variant, "clean_args": pytest's arguments for the whole suite (a variant's add ``-x``
+and its selection; they also time the clean code, see ``TimeLimit``), "warm": whether to try the
+warm path, "out": results path,
 "log": log path}.  Results (one JSON line per variant, in the order they finish, appended to "out"):
 {"index", "build_error": {...}} when the file does not compile, else {"index", "exit_code",
 "timed_out", "time_limit", "seconds", "log", "junit"} and, from the warm path, "unaffected" (the
@@ -220,7 +221,7 @@ def run_variant(variant, req, limits):
         error = compile_error(variant["text"], path)
         if error:
             return {"build_error": error}
-        junit = next(a.split("=", 1)[1] for a in variant["args"] if a.startswith("--junitxml="))
+        junit = variant["junit"]
         start = time.monotonic()
         code, timed_out, limit = limits.run(variant["args"], path, variant["text"], original)
         result = {"exit_code": code, "timed_out": timed_out, "time_limit": limit, "seconds": time.monotonic() - start,
@@ -257,14 +258,17 @@ def main():
     root = os.getcwd()
     sys.path[:0] = [os.path.join(root, "src"), root]
     sys.dont_write_bytecode = True
+    # A variant's pytest arguments: the whole suite's, then -x and its selection.
+    junit = next(a.split("=", 1)[1] for a in req["clean_args"] if a.startswith("--junitxml="))
     for variant in req["variants"]:
-        variant["junit"] = next(a.split("=", 1)[1] for a in variant["args"] if a.startswith("--junitxml="))
+        variant["args"] = [*req["clean_args"], *(["-x"] if variant.get("fail_fast") else []), *(variant.get("selection") or [])]
+        variant["junit"] = junit
     with open(req["out"], "a", encoding="utf-8") as out:
         def emit(index, result):
             out.write(json.dumps({"index": index, **result}) + "\n")
             out.flush()
 
-        if req.get("warm") and "WarmLoop" in globals():
+        if req.get("warm"):
             warm(req, plugins, emit)
         with open(req["out"], encoding="utf-8") as f:
             lines = f.readlines()
