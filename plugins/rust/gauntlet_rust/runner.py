@@ -26,12 +26,17 @@ def libtest_name(test_id: str) -> str:
     return rest if sep and "/" in head else test_id
 
 
-def run_tests(session, selection: list[str] | None) -> TestReport:
+def run_tests(session, selection: list[str] | None, env: dict[str, str] | None = None, *,
+              doc: bool = True, keep_doctests: str | None = None) -> TestReport:
+    """``cargo test`` of the workspace (``selection``: libtest names or ids); ``env`` goes to the
+    tests.  ``doc=False`` leaves out doc tests (``--tests``); ``keep_doctests`` is a directory where
+    rustdoc keeps the doc tests it compiles (``--persist-doctests``, see ``doctests``)."""
     filters = ["--exact", *sorted({libtest_name(s) for s in selection})] if selection else []
     runner_config = "target.'cfg(all())'.runner=['env', 'RUSTC_BOOTSTRAP=1']"
     args = ["--config", runner_config, "test", "--workspace", "--no-fail-fast", "--message-format=json",
-            "--", *LIBTEST_JSON, *filters]
-    r = cargo.run(session, args, "test", merge=True, extra_env={"RUSTDOC": _rustdoc_wrapper(session)})
+            *([] if doc else ["--tests"]), "--", *LIBTEST_JSON, *filters]
+    rustdoc = _rustdoc_wrapper(session, keep_doctests)
+    r = cargo.run(session, args, "test", merge=True, extra_env={"RUSTDOC": rustdoc, **(env or {})})
     parsed = libtest.parse(r.stdout, session.workdir)
     for suite in parsed.suites:
         if suite.started and not suite.finished and suite.executable and not r.timed_out:
@@ -49,11 +54,15 @@ def run_tests(session, selection: list[str] | None) -> TestReport:
     return report
 
 
-def _rustdoc_wrapper(session) -> str:
+def _rustdoc_wrapper(session, keep_doctests: str | None = None) -> str:
     """A ``rustdoc`` that runs with RUSTC_BOOTSTRAP=1, kept beside the build outputs."""
     where = cargo.target_dir(session) or f"{session.workdir}/target"
-    path = f"{where}/.gauntlet-rustdoc"
-    script = '#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec rustdoc "$@"\n'
+    if keep_doctests:
+        path = f"{where}/.gauntlet-rustdoc-keep"
+        keep = f' -Z unstable-options --persist-doctests "{keep_doctests}"'
+    else:
+        path, keep = f"{where}/.gauntlet-rustdoc", ""
+    script = f'#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec rustdoc "$@"{keep}\n'
     session.exec(["sh", "-c", 'mkdir -p "$(dirname "$1")" && printf %s "$2" > "$1" && chmod +x "$1"',
                   "write", path, script], timeout=60)
     return path
