@@ -105,7 +105,7 @@ def test_schemata_batch_reports_what_each_variant_alone_reports(tmp_path, monkey
     assert len(batch) == len(variants)
     assert batch_builds < len(variants) / 2  # most variants shared one build
     docs_checked = 0
-    for v, got, want in zip(variants, batch, alone):
+    for v, got, want in zip(variants, batch, alone, strict=True):
         assert got.build.ok == want.build.ok, v.text
         if not want.build.ok:
             first = want.build.errors[0]
