@@ -90,7 +90,9 @@ def gauntlet_test_variants(session: Session, variants: list[Variant]) -> list[Va
     test selection, restoring the workspace after each.  Optional: a speed-up for task generation.
 
     Validating a mutant is one small edit followed by a build and a test run, thousands of times; a
-    runner that starts once and forks per variant (as mutmut does) skips most of each run's start-up.
+    runner that starts once and forks per variant (as mutmut does) skips most of each run's start-up,
+    and a compiled language can build the whole batch once, each variant switched on at run time
+    (mutant schemata, as the Rust plugin does).
     Verdicts stay the core's: the plugin only reports what happened, as ``gauntlet_build`` and
     ``gauntlet_test`` would have for that variant.  A plugin that knows which tests can reach a
     change (the clean run's call coverage) may run only those and list the other selected tests in

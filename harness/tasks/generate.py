@@ -328,16 +328,29 @@ def generate(
     def related(m: Mutation) -> list[str] | None:
         return related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
 
+    busy = [0]  # workers validating a batch now
+
     def worker(n: int, session) -> None:
         try:
             while report.kept < opts.max_tasks:
-                # Batches shrink as the queue empties so that every worker still gets a share.
-                size, batch = max(1, min(BATCH, -(-todo.qsize() // max(1, opts.workers)))), []
-                while len(batch) < size and (m := _next(todo)):
-                    batch.append(m)
+                # What is left is shared among the workers free now: a batch costs one start-up (a
+                # collection, a schemata build), so fewer and larger batches are faster, and a
+                # worker that comes free later still finds its share.  A batch runs to its end, so
+                # none is larger than twice the tasks still wanted: little is validated past --max.
+                with lock:
+                    share = -(-todo.qsize() // max(1, opts.workers - busy[0]))
+                    size, batch = max(1, min(BATCH, share, 2 * (opts.max_tasks - report.kept))), []
+                    while len(batch) < size and (m := _next(todo)):
+                        batch.append(m)
+                    busy[0] += bool(batch)
                 if not batch:
                     return
-                for m, rec in zip(batch, validate_batch(session, pm, tree, batch, base.stable, related, opts.fail_fast)):
+                try:
+                    records = validate_batch(session, pm, tree, batch, base.stable, related, opts.fail_fast)
+                finally:
+                    with lock:
+                        busy[0] -= 1
+                for m, rec in zip(batch, records):
                     rec["diff"] = m.diff
                     with lock:
                         if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
