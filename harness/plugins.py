@@ -146,6 +146,11 @@ class PluginManager:
                 out.setdefault(li.name, li)
         return out
 
+    def implements(self, hook: str, language: str) -> bool:
+        """Whether a plugin of ``language`` implements ``hook`` (an optional hook such as
+        ``gauntlet_test_variants``, which callers use differently when it is there)."""
+        return any(language in i.languages and hook in i.hooks for i in self.infos if not i.error)
+
     def detect(self, workspace: Path) -> str | None:
         """The language whose plugin is most confident about ``workspace``; None if no plugin is."""
         best, best_score = None, 0.0

@@ -39,6 +39,15 @@ def test_good_plugin_is_registered_with_its_language_and_hooks():
     assert "toy" in pm.languages()
 
 
+def test_implements_answers_per_language():
+    pm = PluginManager(load_entry_points=False)
+    pm.add(make_plugin("toy", GOOD + "\n@hookimpl\ndef gauntlet_test_variants(session, variants):\n    return None\n"))
+    pm.add(make_plugin("other", GOOD.replace('"toy"', '"other"')))
+    assert pm.implements("gauntlet_test_variants", "toy")
+    assert not pm.implements("gauntlet_test_variants", "other")
+    assert not pm.implements("gauntlet_test_variants", "missing")
+
+
 def test_misspelled_hook_names_plugin_hook_and_suggestion():
     plugin = make_plugin("typo", "@hookimpl\ndef gauntlet_bulid(session):\n    return None\n")
     with pytest.raises(PluginError) as e:

@@ -329,6 +329,9 @@ def generate(
         return related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
 
     busy = [0]  # workers validating a batch now
+    # Without the plugin's batch hook each candidate is validated on its own: a batch of one
+    # records it at once (nothing lost on an interrupt) and stops right at --max.
+    batches = pm.implements("gauntlet_test_variants", opts.language)
 
     def worker(n: int, session) -> None:
         try:
@@ -339,7 +342,8 @@ def generate(
                 # none is larger than twice the tasks still wanted: little is validated past --max.
                 with lock:
                     share = -(-todo.qsize() // max(1, opts.workers - busy[0]))
-                    size, batch = max(1, min(BATCH, share, 2 * (opts.max_tasks - report.kept))), []
+                    size = max(1, min(BATCH, share, 2 * (opts.max_tasks - report.kept))) if batches else 1
+                    batch = []
                     while len(batch) < size and (m := _next(todo)):
                         batch.append(m)
                     busy[0] += bool(batch)
