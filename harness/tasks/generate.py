@@ -328,12 +328,13 @@ def generate(
     def related(m: Mutation) -> list[str] | None:
         return related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
 
-    busy = [0]  # workers validating a batch now
+    busy = 0  # workers validating a batch now
     # Without the plugin's batch hook each candidate is validated on its own: a batch of one
     # records it at once (nothing lost on an interrupt) and stops right at --max.
     batches = pm.implements("gauntlet_test_variants", opts.language)
 
     def worker(n: int, session) -> None:
+        nonlocal busy
         try:
             while report.kept < opts.max_tasks:
                 # What is left is shared among the workers free now: a batch costs one start-up (a
@@ -341,19 +342,19 @@ def generate(
                 # worker that comes free later still finds its share.  A batch runs to its end, so
                 # none is larger than twice the tasks still wanted: little is validated past --max.
                 with lock:
-                    share = -(-todo.qsize() // max(1, opts.workers - busy[0]))
+                    share = -(-todo.qsize() // max(1, opts.workers - busy))
                     size = max(1, min(BATCH, share, 2 * (opts.max_tasks - report.kept))) if batches else 1
                     batch = []
                     while len(batch) < size and (m := _next(todo)):
                         batch.append(m)
-                    busy[0] += bool(batch)
+                    busy += bool(batch)
                 if not batch:
                     return
                 try:
                     records = validate_batch(session, pm, tree, batch, base.stable, related, opts.fail_fast)
                 finally:
                     with lock:
-                        busy[0] -= 1
+                        busy -= 1
                 for m, rec in zip(batch, records):
                     rec["diff"] = m.diff
                     with lock:
