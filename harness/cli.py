@@ -8,6 +8,7 @@ does not apply); 2 usage error (bad path, unknown language, bad option); 3 infra
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -41,10 +42,21 @@ def fail_usage(message: str) -> None:
 
 
 @app.callback(invoke_without_command=True)
-def _main(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+def _main(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    unsafe_host: bool = typer.Option(
+        False, "--unsafe-host",
+        help="Run the local backend and the solution executor without their jail: the code sees the host's files "
+             "and runs as your user. Only for code you trust; recorded in every result's protections and in run "
+             "manifests. Same as GAUNTLET_UNSAFE_HOST=1."),
+) -> None:
     if version:
         console.print(f"gauntlet {__version__}")
         raise typer.Exit()
+    if unsafe_host:
+        # An environment variable, so that worker processes (Ray jobs, process pools) see it too.
+        os.environ["GAUNTLET_UNSAFE_HOST"] = "1"
+        err.print("warning: --unsafe-host: untrusted code would run with your user's access to this machine")
 
 
 @app.command()
@@ -164,6 +176,8 @@ def serve_rewards(
     max_inflight: int = typer.Option(8, help="Requests scored at once."),
     max_queue: int = typer.Option(64, help="Requests waiting; beyond this the server answers 503."),
     executor: str = typer.Option("local", "--executor", help="Where completions are scored: local, or ray (a Ray cluster)."),
+    backend: str = typer.Option("local", "--backend", "-b",
+                                help="Where completions run: local (the bubblewrap jail) or docker (containers)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)."),
 ) -> None:
     """Serve rewards over HTTP in OpenRLHF's remote reward shape (POST /get_reward, GET /health).
@@ -174,8 +188,11 @@ def serve_rewards(
     from harness.rewards.engine import EngineOptions, RewardEngine
     from harness.rewards.server import run_forever, serve
 
+    if backend not in ("local", "docker"):
+        fail_usage(f"--backend must be 'local' or 'docker', got {backend!r}")
     jobs = open_jobs(executor, ray_address)
-    server = serve(host, port, RewardEngine(EngineOptions(workers=workers), jobs=jobs), max_inflight, max_queue)
+    engine = RewardEngine(EngineOptions(workers=workers, backend=backend), jobs=jobs)
+    server = serve(host, port, engine, max_inflight, max_queue)
     console.print(f"serving rewards on http://{host}:{server.server_address[1]}/get_reward (Ctrl-C stops)")
     run_forever(server)
 

@@ -35,12 +35,20 @@ def _run_dir(run_dir: Optional[Path], benchmark: str) -> Path:
     return run_dir or Path("runs") / benchmark / time.strftime("%Y%m%dT%H%M%S")
 
 
-def _executor(workers: int, profile: str = "full"):
-    from harness.benchmarks.executor import Executor, ExecutorError
-    from harness.cli import EXIT_INFRA, err
+def _backend_option():
+    return typer.Option("local", "--backend", "-b",
+                        help="Where solutions run: local (warm workers in a bubblewrap jail) or docker (each worker in a "
+                             "container of the Python image).")
 
+
+def _executor(workers: int, profile: str = "full", backend: str = "local"):
+    from harness.benchmarks.executor import Executor, ExecutorError
+    from harness.cli import EXIT_INFRA, err, fail_usage
+
+    if backend not in ("local", "docker"):
+        fail_usage(f"--backend must be 'local' or 'docker', got {backend!r}")
     try:
-        return Executor(workers, profile=profile)
+        return Executor(workers, profile=profile, backend=backend)
     except ExecutorError as e:
         err.print(f"[red]infrastructure error:[/red] {e}")
         raise typer.Exit(EXIT_INFRA) from e
@@ -101,6 +109,7 @@ def lcb(
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", "-o", help="Run directory (default runs/livecodebench/TIME)."),
     rerun: bool = typer.Option(False, help="Grade again problems that already have a record in --run-dir."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    backend: str = _backend_option(),
     executor: str = executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
@@ -111,6 +120,8 @@ def lcb(
       gauntlet lcb --samples samples.json --start-date 2024-08-01 --end-date 2025-02-01
 
       gauntlet lcb --samples samples.jsonl --dataset problems.jsonl --checker legacy --json
+
+      gauntlet lcb --samples samples.json --backend docker
     """
     from harness.benchmarks import livecodebench as lcbm
     from harness.benchmarks.solution_run import run_problems, write_summary
@@ -137,6 +148,9 @@ def lcb(
     jobs = open_jobs(executor, ray_address)
     if jobs is not None:
         manifest.args["job_executor"] = jobs.name
+    ex = _executor(workers, backend=backend) if jobs is None else None
+    if ex is not None:
+        manifest.args["executor"] = ex.protections  # before the manifest is written
     writer = RunWriter(out, manifest, resume=not rerun)
     items, failures = [(p.question_id, p) for p in problems], []
     if jobs is not None:
@@ -146,8 +160,7 @@ def lcb(
         finally:
             jobs.close()
     else:
-        with _executor(workers) as ex:
-            manifest.args["executor"] = ex.protections
+        with ex:
             records = run_problems(items, lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
                                    writer, ex.size, "livecodebench")
     summary = {**lcbm.summarize(records, ks), "run_id": writer.manifest.run_id, "checker": checker}
@@ -166,6 +179,7 @@ def humaneval(
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", "-o", help="Run directory (default runs/humaneval/TIME)."),
     rerun: bool = typer.Option(False, help="Grade again tasks that already have a record in --run-dir."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    backend: str = _backend_option(),
     executor: str = executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
@@ -174,6 +188,8 @@ def humaneval(
     Example:
 
       gauntlet humaneval --samples samples.jsonl --run-dir runs/humaneval/base
+
+      gauntlet humaneval --samples samples.jsonl --backend docker
     """
     from harness.benchmarks import humaneval as he
     from harness.benchmarks.solution_run import run_problems, write_summary
@@ -195,6 +211,10 @@ def humaneval(
     jobs = open_jobs(executor, ray_address)
     if jobs is not None:
         manifest.args["job_executor"] = jobs.name
+    # HumanEval checks import little: a lean worker makes smaller, faster forks.
+    ex = _executor(workers, profile="lean", backend=backend) if jobs is None else None
+    if ex is not None:
+        manifest.args["executor"] = ex.protections  # before the manifest is written
     writer = RunWriter(out, manifest, resume=not rerun)
     items, failures = [(tid, by_task[tid]) for tid in problems if tid in by_task], []
     if jobs is not None:
@@ -204,8 +224,7 @@ def humaneval(
         finally:
             jobs.close()
     else:
-        with _executor(workers, profile="lean") as ex:  # HumanEval checks import little: smaller forks
-            manifest.args["executor"] = ex.protections
+        with ex:
             records = run_problems(items, lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
                                    writer, ex.size, "humaneval")
     summary = {**he.summarize(records, ks, len(problems)), "run_id": writer.manifest.run_id}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,8 @@ def test_hostile_solution_gets_a_verdict_and_the_executor_keeps_serving(ex, name
     if name == "network_call.py" and ex.protections["network_isolated"]:
         assert "unreachable" in r["result"] or "Errno" in r["result"], r
     if name == "write_home.py":
-        assert "gauntlet-exec-" in r["result"]  # HOME was the scratch directory
+        home = "/scratch/" if ex.protections["filesystem_isolated"] else "gauntlet-exec-"
+        assert home in r["result"]  # HOME was the scratch directory
         assert not (Path.home() / "gauntlet-hostile-marker").exists()
     after = ex.run_tests("print(input())", ["ok\n"], ["ok\n"])
     assert after["verdict"] == "passed"
@@ -71,7 +73,10 @@ def test_killing_the_parent_is_contained(ex):
 
 def test_a_dead_worker_is_restarted_and_reported():
     with Executor(1) as e:
-        os.killpg(e._all[0].proc.pid, signal.SIGKILL)
+        bwrap = e._all[0].io.proc
+        worker = int(subprocess.run(["pgrep", "-P", str(bwrap.pid)], capture_output=True, text=True).stdout.split()[0])
+        os.kill(worker, signal.SIGKILL)  # the jail's PID 1, from outside: the namespace ends with it
+        bwrap.wait()
         r = e.run_script("pass")
         assert r["verdict"] == "runtime_error" and r["worker_restarted"]
         assert e.run_script("pass")["verdict"] == "passed"
@@ -85,3 +90,33 @@ def test_functional_tuple_and_errors(ex):
     assert (r["verdict"], r["results"]) == ("compile_error", [-4])
     r = ex.run_tests("class Solution:\n    def f(self, a):\n        return [1][a]\n", ["5"], ["1"], fn_name="f")
     assert (r["verdict"], r["error_code"]) == ("runtime_error", -4) and "IndexError" in r["error"]
+
+
+def test_a_request_dies_with_a_killed_harness():
+    """SIGKILL leaves the harness no clean-up; the worker sees its stdin close and ends the request's
+    processes at once, not at their timeout."""
+    import sys
+    import time
+
+    seconds = 3000 + os.getpid() % 1000  # the solution computes it: no other command line names it
+    marker = f"^sleep {seconds}$"
+    solution = f"import subprocess\nsubprocess.run(['sleep', str(3000 + {seconds - 3000})])\n"
+    harness = subprocess.Popen([sys.executable, "-c", (
+        "from harness.benchmarks.executor import Executor\n"
+        f"Executor(1).run_script({solution!r}, timeout=3000)\n")])
+
+    def running() -> bool:
+        return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
+
+    deadline = time.monotonic() + 30
+    while not running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running(), "the solution never started"
+    harness.kill()
+    harness.wait()
+    deadline = time.monotonic() + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = running()
+    subprocess.run(["pkill", "-9", "-f", marker])
+    assert not left, "the solution's processes outlived the harness"

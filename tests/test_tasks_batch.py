@@ -56,7 +56,7 @@ def comparable(rec: dict) -> tuple:
 
 def assert_same_verdicts(batched: list[dict], one_by_one: list[dict]) -> None:
     assert [r["verdict"] for r in batched] == [r["verdict"] for r in one_by_one]
-    for b, o in zip(batched, one_by_one):
+    for b, o in zip(batched, one_by_one, strict=True):
         if o.get("timed_out") or b.get("timed_out"):
             assert b["FAIL_TO_PASS"] and set(b["FAIL_TO_PASS"]) <= set(o["FAIL_TO_PASS"])
         else:

@@ -2,17 +2,18 @@
 
 A fresh interpreter per test costs ~8 ms; forking an already warm one costs ~1 ms, and RL reward
 loops grade thousands of completions per step.  Each ``Worker`` is a long-lived interpreter
-(``executor_worker.py``) started through subprocess, never inside the harness process, in its own
-network namespace (no network) and, where the kernel allows, its own pid namespace (the solution
-cannot signal the worker, and every process it leaves behind is killed after each request), inside
-a pids cgroup (fork bombs).  Each request's child gets rlimits (address space, CPU time, file size,
-processes where not root), its own scratch directory as cwd/HOME/TMPDIR, bounded stdout, a wall
-timeout per test and stdin/stdout/stderr away from the worker's pipes.  ``Executor`` is a pool of
-workers for parallelism; a worker that dies is restarted and the request reported, never hung.
-
-Not isolated: the host file system (like the local backend, the child runs as the calling user and
-can read, and outside its scratch directory write, what that user can); use the docker backend for
-untrusted code that must not see the host.  ``Executor.protections`` says what is active.
+(``executor_worker.py``) started through subprocess, never inside the harness process, inside the
+local backend's jail (``harness.sandbox.jail``: no host files but read-only system and Python
+directories, private tmpfs, its own ``/proc``, PID and network namespaces, nobody when the harness
+is root) and a pids cgroup (fork bombs).  The worker is PID 1 of its namespace, so every child
+forked from it is in the jail at no cost per request, cannot signal it, and is killed and reaped,
+with everything it started, before its verdict is returned.  Each request's child gets rlimits
+(address space, CPU time, file size, processes where not root), its own scratch directory as
+cwd/HOME/TMPDIR, bounded stdout, a wall timeout per test and stdin/stdout/stderr away from the
+worker's pipes; what it left in ``/tmp``, ``/var/tmp`` or ``/dev/shm`` is removed before the next.
+``Executor`` is a pool of workers for parallelism; a worker that dies is restarted and the request
+reported, never hung.  Where the jail cannot be built, ``Executor`` refuses (``ExecutorError``)
+unless ``unsafe_host=True``.  ``Executor.protections`` says what is active.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from harness.benchmarks.executor_worker import GRACE, HEADER
-from harness.sandbox.local import _pids_cgroup_root
+from harness.sandbox import jail
+from harness.sandbox.base import unsafe_host_default
+from harness.sandbox.local import make_pids_cgroup, remove_cgroup
 
 WORKER_SCRIPT = Path(__file__).with_name("executor_worker.py")
 
@@ -65,9 +67,13 @@ def _site_dirs() -> list[str]:
     return [d for d in dirs if os.path.isdir(d)]
 
 
+SCRATCH = "/scratch"  # in the jail: a private tmpfs holding each child's scratch directory
+
+
 @functools.cache
 def namespace_prefix(network: bool = False) -> tuple[str, ...]:
-    """The ``unshare`` prefix that works here: net + pid namespaces if possible, else less."""
+    """Unjailed (``unsafe_host``) workers: the ``unshare`` prefix that works here, net + pid
+    namespaces if possible, else less."""
     if not shutil.which("unshare"):
         return ()
     net = () if network else ("--net",)
@@ -86,92 +92,19 @@ def namespace_prefix(network: bool = False) -> tuple[str, ...]:
     return ()
 
 
-class Worker:
-    """One warm interpreter.  Not thread-safe: the pool hands it to one thread at a time."""
+class Pipes:
+    """A worker process's stdin and stdout: how the harness talks to a worker it started itself."""
 
-    def __init__(self, limits: ExecLimits = ExecLimits(), network: bool = False, profile: str = "full"):
-        self.limits = limits
-        self.profile = profile
-        self.network = network
-        self.scratch = Path(tempfile.mkdtemp(prefix="gauntlet-exec-"))
-        self.proc: subprocess.Popen | None = None
-        self.cgroup: Path | None = None
-        self.info: dict[str, Any] = {}
-        self.restarts = 0
-        self._start()
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
 
-    # -- process management ------------------------------------------------------------------
-    def _start(self) -> None:
-        prefix = list(namespace_prefix(self.network))
-        scratch = self.scratch / f"incarnation-{self.restarts}"  # a killed worker leaves its children's dirs
-        scratch.mkdir(exist_ok=True)
-        argv = [*prefix, sys.executable, "-I", "-S", str(WORKER_SCRIPT), str(scratch), self.profile,
-                json.dumps(_site_dirs())]
-        if self.cgroup is None and self.limits.processes:
-            root = _pids_cgroup_root()
-            if root is not None:
-                cg = root / ("exec-" + uuid.uuid4().hex[:12])
-                try:
-                    cg.mkdir()
-                    (cg / "pids.max").write_text(str(self.limits.processes + 4))
-                    self.cgroup = cg
-                except OSError:
-                    self.cgroup = None
-        if self.cgroup is not None:
-            argv = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.cgroup / "cgroup.procs"), *argv]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.scratch),
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-        try:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                         env=env, cwd=self.scratch, start_new_session=True, bufsize=0)
-            head = self._read(time.monotonic() + 30)
-        except OSError as e:
-            raise ExecutorError(f"cannot start the executor worker: {e}") from e
-        if head is None:
-            self._kill()
-            raise ExecutorError("the executor worker did not start (run the worker script by hand to see why)")
-        self.info = {**json.loads(head), "namespace": " ".join(prefix) or None, "pids_cgroup": self.cgroup is not None}
-
-    def _kill(self) -> None:
-        if self.proc is None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
-        self.proc = None
-
-    def restart(self) -> None:
-        self._kill()
-        self.restarts += 1
-        self._start()
-
-    def close(self) -> None:
-        self._kill()
-        if self.cgroup is not None:
-            for _ in range(100):
-                try:
-                    self.cgroup.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.01)
-        shutil.rmtree(self.scratch, ignore_errors=True)
-
-    # -- framing -------------------------------------------------------------------------------
-    def _write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> None:
         fd = self.proc.stdin.fileno()
-        view = memoryview(HEADER.pack(len(data)) + data)
+        view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
 
-    def _read_exact(self, n: int, deadline: float) -> bytes | None:
+    def read_exact(self, n: int, deadline: float) -> bytes | None:
         fd, buf = self.proc.stdout.fileno(), bytearray()
         while len(buf) < n:
             left = deadline - time.monotonic()
@@ -183,16 +116,108 @@ class Worker:
             buf += chunk
         return bytes(buf)
 
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+class Worker:
+    """One warm interpreter in the local jail.  Not thread-safe: the pool hands it to one thread at
+    a time.  Subclasses start it elsewhere (``executor_docker.DockerWorker``) by overriding
+    ``_launch``."""
+
+    def __init__(self, limits: ExecLimits = ExecLimits(), network: bool = False, profile: str = "full",
+                 unsafe_host: bool = False):
+        self.limits = limits
+        self.profile = profile
+        self.network = network
+        self.unsafe_host = unsafe_host
+        self.scratch = Path(tempfile.mkdtemp(prefix="gauntlet-exec-"))
+        self.io = None
+        self.cgroup: Path | None = None
+        self.info: dict[str, Any] = {}
+        self.restarts = 0
+        self._start()
+
+    # -- process management ------------------------------------------------------------------
+    def _launch(self) -> tuple[Any, dict]:
+        """Start the worker process; (its transport, facts for ``info``)."""
+        worker = [sys.executable, "-I", "-S", str(WORKER_SCRIPT)]
+        if self.unsafe_host:
+            prefix = list(namespace_prefix(self.network))
+            scratch = self.scratch / f"incarnation-{self.restarts}"  # a killed worker leaves its children's dirs
+            scratch.mkdir(exist_ok=True)
+            argv = [*prefix, *worker, str(scratch), self.profile, json.dumps(_site_dirs())]
+        else:
+            prefix = ["bwrap"]
+            uid = jail.ids()[0] if os.geteuid() == 0 else -1
+            spec = jail.JailSpec(home=SCRATCH, network=self.network, tmp_mb=max(64, (self.limits.file_size_mb or 64) * 4))
+            argv = jail.command(spec, [*worker, SCRATCH, self.profile, json.dumps(_site_dirs()), str(uid)],
+                                {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+        if self.cgroup is None and self.limits.processes:
+            self.cgroup = make_pids_cgroup(self.limits.processes + 4, "exec-")
+        if self.cgroup is not None:
+            argv = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.cgroup / "cgroup.procs"), *argv]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(self.scratch),
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            proc = jail.spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              env=env, cwd=self.scratch, start_new_session=True, bufsize=0)
+        except OSError as e:
+            raise ExecutorError(f"cannot start the executor worker: {e}") from e
+        return Pipes(proc), {"namespace": " ".join(prefix) or None, "pids_cgroup": self.cgroup is not None,
+                             "jail": not self.unsafe_host}
+
+    def _start(self) -> None:
+        self.io, facts = self._launch()
+        try:
+            head = self._read(time.monotonic() + 30)
+        except (OSError, TimeoutError) as e:
+            self._kill()
+            raise ExecutorError(f"the executor worker did not start: {e}") from e
+        if head is None:
+            self._kill()
+            raise ExecutorError("the executor worker did not start (run the worker script by hand to see why)")
+        self.info = {**json.loads(head), **facts}
+
+    def _kill(self) -> None:
+        if self.io is not None:
+            self.io.kill()
+            self.io = None
+
+    def restart(self) -> None:
+        self._kill()
+        self.restarts += 1
+        self._start()
+
+    def close(self) -> None:
+        self._kill()
+        remove_cgroup(self.cgroup)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- framing -------------------------------------------------------------------------------
+    def _write(self, data: bytes) -> None:
+        self.io.write(HEADER.pack(len(data)) + data)
+
     def _read(self, deadline: float) -> bytes | None:
-        head = self._read_exact(HEADER.size, deadline)
-        return None if head is None else self._read_exact(HEADER.unpack(head)[0], deadline)
+        head = self.io.read_exact(HEADER.size, deadline)
+        return None if head is None else self.io.read_exact(HEADER.unpack(head)[0], deadline)
 
     # -- requests ------------------------------------------------------------------------------
     def request(self, req: dict, extra: dict, budget: float) -> dict:
         """Send one request; on a dead or stuck worker, restart it and report the request as failed."""
         req = {**req, "limits": asdict(self.limits) | {"cpu_s": int(budget) + 1}}
         try:
-            if self.proc is None:
+            if self.io is None:
                 self._start()
             self._write(json.dumps(req).encode())
             self._write(json.dumps(extra).encode())
@@ -212,29 +237,59 @@ class Executor:
     """A pool of ``Worker``s.  Thread-safe: any number of threads may call ``run_*`` at once."""
 
     def __init__(self, workers: int | None = None, limits: ExecLimits = ExecLimits(), network: bool = False,
-                 profile: str = "full"):
+                 profile: str = "full", unsafe_host: bool | None = None, backend: str = "local",
+                 image: str | None = None):
         """``profile``: "full" preloads LiveCodeBench's preamble modules (its solutions import them all
-        anyway); "lean" keeps the worker small, which makes every fork faster (HumanEval)."""
+        anyway); "lean" keeps the worker small, which makes every fork faster (HumanEval).
+        ``backend``: "local" (workers in the local jail) or "docker" (each worker in a container of
+        ``image``, default the Python plugin's image).  ``unsafe_host``: local workers without the
+        jail (trusted code only; default ``GAUNTLET_UNSAFE_HOST``)."""
+        if backend not in ("local", "docker"):
+            raise ValueError(f"unknown executor backend {backend!r}; choose from: local, docker")
         self.size = max(1, workers or os.cpu_count() or 1)
         self.limits = limits
+        self.backend = backend
+        unsafe_host = backend == "local" and (unsafe_host_default() if unsafe_host is None else unsafe_host)
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._all: list[Worker] = []
+        if backend == "docker":
+            from harness.benchmarks import executor_docker
+
+            tag = executor_docker.python_image_or_error(image)
+            make = lambda _: executor_docker.DockerWorker(tag, limits, network, profile)  # noqa: E731
+            jailed_by = f"docker ({tag})"
+        else:
+            if not unsafe_host:
+                try:
+                    jailed_by = f"bubblewrap {jail.check()}"
+                except jail.JailUnavailable as e:
+                    raise ExecutorError(str(e)) from e
+            make = lambda _: Worker(limits, network, profile, unsafe_host)  # noqa: E731
         with ThreadPoolExecutor(self.size) as tp:  # start them in parallel: each takes ~50 ms
-            for w in tp.map(lambda _: Worker(limits, network, profile), range(self.size)):
+            for w in tp.map(make, range(self.size)):
                 self._all.append(w)
                 self._idle.put(w)
         info = self._all[0].info
         self.protections = {
-            "backend": "executor",
+            "backend": "executor" if backend == "local" else "executor-docker",
+            "jail": None if unsafe_host else jailed_by,
+            "filesystem_isolated": not unsafe_host,
+            "proc_private": not unsafe_host,
+            "uid": info.get("uid"),
+            "unprivileged_uid": info.get("uid") != 0,
             "process_per_request": True,
-            "network_isolated": "--net" in (info.get("namespace") or ""),
+            "network_isolated": not network and (not unsafe_host or "--net" in (info.get("namespace") or "")),
             "pid_namespace": bool(info.get("pid1")),
+            "kill_before_verdict": bool(info.get("pid1")),
             "pids_cgroup": info.get("pids_cgroup", False),
             "rlimits": True,
             "scratch_cwd": True,
-            "filesystem_isolated": False,
-            "note": "children run as the calling user and can read the host file system",
+            "unsafe_host": unsafe_host,
         }
+        if backend == "docker":
+            self.protections["image"] = info.get("image")
+        if unsafe_host:
+            self.protections["note"] = "unsafe_host: children run as the calling user and see the host file system"
 
     def _with_worker(self, req: dict, extra: dict, budget: float) -> dict:
         w = self._idle.get()

@@ -1,9 +1,12 @@
 """The executor's worker process: a warm interpreter that forks one child per (solution, test batch).
 
-Run as a script by ``harness.benchmarks.executor`` (never imported by the harness), usually as pid 1
-of its own pid and network namespaces and inside a pids cgroup.  Being pid 1 means a child cannot
-signal it (the kernel drops signals to a namespace's init from inside), ``kill(-1)`` clears every
-leftover process after each request, and the namespace dies with the worker.
+Run as a script by ``harness.benchmarks.executor`` (never imported by the harness), as PID 1 of
+the jail's PID namespace (``harness.sandbox.jail``) and inside a pids cgroup.  Being PID 1 means a
+child cannot signal it (the kernel drops signals to a namespace's init from inside), every process
+a request started is killed and reaped before its verdict is sent (``kill(-1)`` reaches all of
+them, and orphans come to PID 1), and the namespace dies with the worker.  Started by root, it
+drops to the uid it is given before it loads anything; it is non-dumpable, so a child of the same
+user cannot trace it or read its memory.
 
 Trust split: the child runs the solution and only *reports* what it printed or returned; the
 worker compares with the expected outputs, which are read from the harness only after the fork so
@@ -100,10 +103,12 @@ def write_frame(fd: int, data: bytes) -> None:
 
 
 class ChildReader:
-    """Frames from a child's pipe, each awaited until a deadline; bounded in size."""
+    """Frames from a child's pipe, each awaited until a deadline; bounded in size.  ``hangup`` is
+    called if the harness's end (stdin, silent during a request) closes meanwhile: the harness died,
+    and the request's processes must not run on until their timeout."""
 
-    def __init__(self, fd: int, max_frame: int):
-        self.fd, self.max_frame, self.buf = fd, max_frame, bytearray()
+    def __init__(self, fd: int, max_frame: int, hangup=None):
+        self.fd, self.max_frame, self.buf, self.hangup = fd, max_frame, bytearray(), hangup
 
     def next(self, deadline: float):
         while True:
@@ -119,7 +124,11 @@ class ChildReader:
                     except (EOFError, ValueError, TypeError):
                         return ("bad", "unreadable child message")
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+            watch = [self.fd, 0] if self.hangup is not None else [self.fd]
+            ready = select.select(watch, [], [], left)[0] if left > 0 else []
+            if 0 in ready:
+                self.hangup()
+            if self.fd not in ready:
                 return ("deadline",)
             chunk = os.read(self.fd, 1 << 20)
             if not chunk:
@@ -393,18 +402,31 @@ def _reap(block_pid: int | None = None) -> int | None:
 
 
 def _cleanup(pid: int, pid1: bool) -> int | None:
-    """Kill the child and everything it started, and reap them."""
+    """Kill the child and everything it started, and reap them; the child's wait status.
+
+    As PID 1, once we have no child left no process of the namespace is left: each pass signals
+    everything (``kill(-1)`` spares only us) and reaps what died, until ``waitpid`` finds none."""
     for target in (pid, -pid):
         try:
             os.kill(target, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if pid1:
+    if not pid1:
+        return _reap(pid)
+    status = None
+    while True:
         try:
-            os.kill(-1, signal.SIGKILL)  # as a namespace's init: every other process in it
+            os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return _reap(pid)
+        try:
+            done, st = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return status
+        except InterruptedError:
+            continue
+        if done == pid:
+            status = st
 
 
 def _death(status: int | None) -> str:
@@ -570,9 +592,54 @@ class Pending:
         return status
 
 
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # in the jail: private tmpfs, emptied after each request
+
+
+def _empty(path: str) -> None:
+    import shutil
+
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        full = os.path.join(path, name)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full, ignore_errors=True)
+        else:
+            try:
+                os.unlink(full)
+            except OSError:
+                pass
+
+
+def _drop_to(uid: int, scratch_root: str) -> None:
+    """Started as root in the jail: hand the scratch tmpfs to ``uid`` and become it, for good."""
+    os.chown(scratch_root, uid, uid)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _non_dumpable() -> None:
+    """A child of the same user cannot trace the worker or read its memory.  (Started by root, the
+    worker outlives a SIGKILLed bwrap once it is nobody, since bwrap may no longer signal it; it
+    ends at EOF on stdin, which it reads between requests, when the harness is gone.)"""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (ImportError, OSError, AttributeError):
+        pass
+
+
 def main() -> None:
     scratch_root, profile = sys.argv[1], sys.argv[2]
     sys.path.extend(json.loads(sys.argv[3]))  # site-packages, without running their .pth files
+    jailed = len(sys.argv) > 4  # the jail's private tmpfs may be emptied; the host's never
+    if jailed and int(sys.argv[4]) >= 0 and os.getuid() == 0:
+        _drop_to(int(sys.argv[4]), scratch_root)
+    _non_dumpable()
     pid1 = os.getpid() == 1
     preload(profile)
     gc.collect()
@@ -581,7 +648,7 @@ def main() -> None:
     child = Pending(scratch_root, count)
     with open("/proc/self/maps") as f:
         maps = sum(1 for _ in f)
-    write_frame(1, json.dumps({"ready": True, "pid1": pid1, "pid": os.getpid(), "mappings": maps,
+    write_frame(1, json.dumps({"ready": True, "pid1": pid1, "pid": os.getpid(), "uid": os.getuid(), "mappings": maps,
                                "modules": len(sys.modules)}).encode())
     while True:
         frame = read_frame(0)
@@ -591,28 +658,24 @@ def main() -> None:
         req = json.loads(frame)
         write_frame(child.req_w, frame)
         extra = json.loads(read_frame(0) or b"{}")  # expected outputs arrive only now, after the fork
-        reader = ChildReader(child.res_r, int(req.get("limits", {}).get("output_bytes", 1 << 24)) + (1 << 20))
+        reader = ChildReader(child.res_r, int(req.get("limits", {}).get("output_bytes", 1 << 24)) + (1 << 20),
+                             hangup=lambda child=child: (child.finish(pid1), os._exit(0)))
         start = time.monotonic()
         try:
             result = supervise(child.pid, reader, req, extra)
         except Exception as e:  # noqa: BLE001 - an infrastructure problem, reported as such
             result = {"passed": False, "verdict": "infra_error", "error": repr(e)}
+        status = child.finish(pid1)  # nothing the request started is alive when its verdict leaves
         if result.pop("pending", False):  # the child died: say how
-            died = _death(child.finish(pid1))
+            died = _death(status)
             result["error"] = (result.get("error") or "") + ("; " if result.get("error") else "") + died
             if req["kind"] == "script":
                 result["result"] = f"failed: {died}"
-            finished = True
-        else:
-            try:
-                os.kill(child.pid, signal.SIGKILL)  # stop it now; reap after answering
-            except ProcessLookupError:
-                pass
-            finished = False
+        if jailed:
+            for d in SHARED_TMP:
+                _empty(d)
         result["duration"] = round(time.monotonic() - start, 6)
         write_frame(1, json.dumps(result).encode())
-        if not finished:
-            child.finish(pid1)
         count += 1
         child = Pending(scratch_root, count)
 

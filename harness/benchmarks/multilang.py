@@ -51,15 +51,16 @@ class MultiLangError(RuntimeError):
     """The language cannot run here (no plugin, no toolchain): an infrastructure problem."""
 
 
-def available(language: str) -> str | None:
-    """None when ``language`` can run here, else why not."""
+def available(language: str, on_host: bool = True) -> str | None:
+    """None when ``language`` can run here, else why not; ``on_host=False`` (Docker) does not need
+    the toolchain on this machine."""
     from harness.plugins import get_plugin_manager
 
     if language not in RECIPES:
         return f"no recipe for {language!r} (known: {', '.join(RECIPES)})"
     if not any(language in i.languages for i in get_plugin_manager().infos):
         return f"the {language} plugin is not installed (pip install -e plugins/{language})"
-    if not shutil.which(RECIPES[language].tool):
+    if on_host and not shutil.which(RECIPES[language].tool):
         return f"{RECIPES[language].tool} is not on PATH"
     return None
 
@@ -67,11 +68,14 @@ def available(language: str) -> str | None:
 def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeout: float = 6.0,
           build_timeout: float = 300.0, backend=None, checker: str = "lcb") -> dict:
     """Compile ``code`` once, run it on each input; a result dict shaped like the executor's."""
-    why = available(language)
+    docker = backend is not None and backend.name == "docker"
+    why = available(language, on_host=not docker)
     if why:
         raise MultiLangError(why)
+    from harness.plugins import get_plugin_manager
     from harness.sandbox.local import LocalBackend
 
+    image = get_plugin_manager().hook.gauntlet_image(language=language) if docker else None
     recipe = RECIPES[language]
     compare = grading.compare_stdio_legacy if checker == "legacy" else grading.compare_stdio
     results: list = []
@@ -80,7 +84,7 @@ def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeo
             p = Path(d) / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(text.replace("{code}", code))
-        with (backend or LocalBackend()).open(d, limits=Limits(timeout=build_timeout)) as session:
+        with (backend or LocalBackend()).open(d, image=image, limits=Limits(timeout=build_timeout)) as session:
             session.language = language
             b = session.exec(recipe.build, timeout=build_timeout, env=recipe.env)
             if not b.ok:

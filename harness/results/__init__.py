@@ -21,6 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from harness.sandbox.base import unsafe_host_default
+
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 RESULTS = "results.jsonl"
@@ -40,6 +42,9 @@ class Manifest:
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     versions: dict[str, str] = field(default_factory=dict)
     host: dict[str, str] = field(default_factory=dict)
+    # True when untrusted code ran without the local jail (--unsafe-host): its results are no
+    # evidence of contained runs.
+    unsafe_host: bool = field(default_factory=unsafe_host_default)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

@@ -25,13 +25,14 @@ import re
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.outcome import BuildResult, Diagnostic, Outcome, Status, TestReport, TestResult
 from harness.rewards import reward_for
 from harness.rewards.parse import parse_completion
 from harness.rewards.table import BUILD_FAILURE, Reward
+from harness.sandbox import get_backend
 
 
 def load_task(value: Any) -> dict | None:
@@ -53,13 +54,19 @@ class EngineOptions:
     repo_timeout: float = 300.0  # per step (repository tasks)
     cache_size: int = 4096
     allow_test_edits: bool = False
+    backend: str = "local"  # where code runs: local (the jail) or docker
 
 
 class RewardEngine:
-    def __init__(self, options: EngineOptions | None = None, executor=None, jobs=None):
-        """``executor``: the solution executor (default: the process-wide one); ``jobs``: a
-        ``harness.jobs`` executor that runs the scoring elsewhere (None: in this process)."""
+    def __init__(self, options: EngineOptions | None = None, executor=None, jobs=None, backend: str | None = None):
+        """``executor``: the solution executor (default: the process-wide one, or a Docker one for
+        ``backend="docker"``); ``jobs``: a ``harness.jobs`` executor that runs the scoring elsewhere
+        (None: in this process); ``backend`` overrides ``options.backend``."""
         self.options = options or EngineOptions()
+        if backend is not None:
+            self.options = replace(self.options, backend=backend)
+        if self.options.backend not in ("local", "docker"):
+            raise ValueError(f"unknown backend {self.options.backend!r}; choose from: local, docker")
         self._executor = executor
         self.jobs = jobs
         self._trees: dict[str, Any] = {}  # repository path -> its packed tree, shared with the jobs
@@ -73,9 +80,12 @@ class RewardEngine:
     @property
     def executor(self):
         if self._executor is None:
-            from harness.benchmarks.executor import shared_executor
+            from harness.benchmarks.executor import Executor, shared_executor
 
-            self._executor = shared_executor()
+            with self._lock:
+                if self._executor is None:
+                    self._executor = shared_executor() if self.options.backend == "local" else Executor(
+                        self.options.workers, backend=self.options.backend)
         return self._executor
 
     def score(self, completions: list[str], tasks: list[Any]) -> list[Reward | None]:
@@ -148,7 +158,8 @@ class RewardEngine:
         else:
             from harness.benchmarks import multilang
 
-            r = multilang.grade(language, code, task["inputs"], task["outputs"], timeout=task.get("timeout", self.options.timeout))
+            r = multilang.grade(language, code, task["inputs"], task["outputs"], timeout=task.get("timeout", self.options.timeout),
+                                backend=None if self.options.backend == "local" else get_backend(self.options.backend))
             if r["verdict"] == "compile_error":
                 outcome.build = BuildResult(ok=False, diagnostics=[Diagnostic(r.get("error", "")[:500])])
                 return reward_for(outcome, {"task": task, "kind": "solution"})
@@ -170,7 +181,8 @@ class RewardEngine:
         if edits and not self.options.allow_test_edits:
             return Reward(BUILD_FAILURE, "test edits rejected", {"test_edits": edits})
         outcome = check(task["repo"], CheckOptions(language=task.get("language"), patch=patch, selection=task.get("tests"),
-                                                    timeout=task.get("timeout", self.options.repo_timeout)))
+                                                    timeout=task.get("timeout", self.options.repo_timeout),
+                                                    backend=self.options.backend))
         return _with(reward_for(outcome, {"task": task, "kind": "repository"}), test_edits=edits)
 
     def _remote(self, task: dict, artefact: str) -> Reward:

@@ -148,6 +148,12 @@ class Backend(Protocol):
              cache_key: str | None = None) -> Session: ...
 
 
+def unsafe_host_default() -> bool:
+    """``GAUNTLET_UNSAFE_HOST=1`` (the CLI's ``--unsafe-host``): the local backend and the solution
+    executor run without their jail (trusted code only)."""
+    return os.environ.get("GAUNTLET_UNSAFE_HOST", "") not in ("", "0")
+
+
 def cache_root() -> Path:
     """Where persistent caches live on the host: ``$GAUNTLET_CACHE_DIR`` or ``~/.cache/gauntlet``."""
     return Path(os.environ.get("GAUNTLET_CACHE_DIR") or Path.home() / ".cache" / "gauntlet")

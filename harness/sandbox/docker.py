@@ -15,7 +15,7 @@ finds anything left by a daemon restart.
 Speed: containers are kept in a bounded warm pool (``pool.py``) and reused after a reset (no
 processes, empty workspace and scratch directories, the image's home directory).  Where the image
 has Python >= 3.9 (every language image with python3; most others do not) the container's first
-process is ``docker_agent.py``, which runs each command itself: an exec costs a fork and a
+process is ``agent.py``, which runs each command itself: an exec costs a fork and a
 round trip on an open socket (a few ms) instead of a ``docker exec`` (a runc start, 70-100 ms).
 Elsewhere each command is a ``docker exec`` whose wrapper reports the exit code and kills what the
 command left behind.
@@ -48,6 +48,7 @@ from harness.sandbox.base import (
     workspace_key,
 )
 from harness.sandbox.capture import BoundedCapture
+from harness.sandbox.frames import DockerStream
 from harness.sandbox.pool import Pool
 
 WORKDIR = "/workspace"
@@ -56,7 +57,7 @@ RC_MARK = "\n[gauntlet-exit:"
 # Reads the pids cgroup's refused-fork counter (v1, then v2) into a shell variable, with builtins only.
 PIDS_READ = ('read -r _ {0} 2>/dev/null </sys/fs/cgroup/pids/pids.events || '
              'read -r _ {0} 2>/dev/null </sys/fs/cgroup/pids.events; ')
-AGENT = Path(__file__).with_name("docker_agent.py").read_text()
+AGENT = Path(__file__).with_name("agent.py").read_text()
 # PID 1: the agent where python3 can run it, else a shell whose ``cat`` holds the attached stdin
 # ("n" frame).  The shell stays PID 1 so that it reaps the processes each command's clean-up kills
 # (as PID 1, ``cat`` reaped nothing: their zombies filled the pids limit of the next, pooled,
@@ -80,45 +81,6 @@ def _tar_dir(root: Path, uid: int, gid: int) -> bytes:
             else:
                 tar.addfile(info)
     return buf.getvalue()
-
-
-class _Frames:
-    """Reads the attached stream: Docker's 8-byte-header multiplexing around the agent's frames."""
-
-    def __init__(self, raw: socket.socket):
-        self.raw = raw
-        self.muxed = bytearray()
-        self.data = bytearray()
-        self.log = BoundedCapture(16384)  # the first process's stderr, for error messages
-
-    def next(self, deadline: float) -> tuple[bytes, bytes]:
-        while True:
-            if len(self.data) >= 5:
-                size = struct.unpack(">I", self.data[1:5])[0]
-                if len(self.data) >= 5 + size:
-                    kind, payload = bytes(self.data[:1]), bytes(self.data[5 : 5 + size])
-                    del self.data[: 5 + size]
-                    return kind, payload
-            self._fill(deadline)
-
-    def _fill(self, deadline: float) -> None:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([self.raw], [], [], left)[0]:
-            raise TimeoutError
-        chunk = self.raw.recv(1 << 16)
-        if not chunk:
-            raise EOFError
-        self.muxed += chunk
-        while len(self.muxed) >= 8:
-            size = struct.unpack(">I", self.muxed[4:8])[0]
-            if len(self.muxed) < 8 + size:
-                break
-            payload = self.muxed[8 : 8 + size]
-            if self.muxed[0] == 2:
-                self.log.add(bytes(payload))
-            else:
-                self.data += payload
-            del self.muxed[: 8 + size]
 
 
 class _Collect:
@@ -170,7 +132,7 @@ class Container:
         try:
             self._sock = api.attach_socket(self.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             self.raw = getattr(self._sock, "_sock", self._sock)
-            self.frames = _Frames(self.raw)
+            self.frames = DockerStream(self.raw)
             api.start(self.id)
             try:
                 kind, payload = self.frames.next(time.monotonic() + 60)
@@ -191,10 +153,10 @@ class Container:
         who = self.user
         r = self.c.exec_run(["sh", "-c", f"mkdir -p {WORKDIR} {CACHE} && chown $(id -u {who}):$(id -g {who}) {WORKDIR} {CACHE}"
                              f" && h=$(getent passwd {who} | cut -d: -f6) && if [ -d \"$h\" ]; then cp -a \"$h\" {HOME_COPY}; fi"
-                             f" && id -u {who} && id -g {who}"], user="root")
+                             f" && id -u {who} && id -g {who} && echo \"${{h:-/}}\""], user="root")
         if r.exit_code != 0:
             raise SandboxError(f"cannot prepare container of {self.image}: {r.output.decode(errors='replace')[-300:]}")
-        uid, gid = r.output.decode().split()[-2:]
+        uid, gid, self.home = r.output.decode().split()[-3:]
         self.uid, self.gid = int(uid), int(gid)
 
     def request(self, req: dict, stdin: bytes | None, out: BoundedCapture, err: BoundedCapture, deadline: float) -> dict:
@@ -364,15 +326,18 @@ class DockerSession:
         api = self._ct.client.api
         start = time.monotonic()
         try:
-            # The wrapper kills whatever the command left behind (same user) before the exec ends,
-            # which saves a clean-up round trip to the daemon on every command.
-            # It also reports the exit code on stderr's last bytes, saving an exec_inspect round trip.
-            # A "P" after the code: the pids limit refused a fork meanwhile.
-            wrapped = ["sh", "-c", PIDS_READ.format("b") + f'"$@"; rc=$?; kill -9 -1 2>/dev/null; {PIDS_READ.format("a")}'
-                       f'p=; [ "$a" = "$b" ] || p=P; printf "{RC_MARK}%d%s" $rc "$p" >&2; exit $rc', "sh",
-                       *[str(a) for a in argv]]
-            exec_id = api.exec_create(self._ct.c.id, wrapped, stdin=data is not None, stdout=True,
-                                      stderr=True, environment=env or {}, workdir=workdir, user=self._ct.user)["Id"]
+            # The wrapper runs as root and starts the command as the session's user (setpriv), so
+            # that the command can neither signal nor trace it; it kills whatever the command left
+            # behind before the exec ends, which saves a clean-up round trip to the daemon on every
+            # command.  It also reports the exit code on stderr's last bytes, saving an
+            # exec_inspect round trip.  A "P" after the code: the pids limit refused a fork meanwhile.
+            ct = self._ct
+            drop = f"setpriv --reuid={ct.uid} --regid={ct.gid} --clear-groups --no-new-privs --"
+            wrapped = ["sh", "-c", PIDS_READ.format("b") + f'{drop} "$@"; rc=$?; kill -9 -1 2>/dev/null; '
+                       f'{PIDS_READ.format("a")}p=; [ "$a" = "$b" ] || p=P; printf "{RC_MARK}%d%s" $rc "$p" >&2; exit $rc',
+                       "sh", *[str(a) for a in argv]]
+            exec_id = api.exec_create(ct.c.id, wrapped, stdin=data is not None, stdout=True, stderr=True,
+                                      environment={"HOME": ct.home, **(env or {})}, workdir=workdir, user="0")["Id"]
             sock = api.exec_start(exec_id, socket=True)
         except Exception as e:
             raise SandboxError(f"docker exec failed: {e}") from e

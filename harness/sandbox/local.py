@@ -1,32 +1,39 @@
-"""The local backend: the embedded default.  Fast, with weaker isolation than Docker.
+"""The local backend: the embedded default.  Every session is a jail (``jail.py``) with one warm
+agent inside it (``agent.py``) that runs each command.
 
-What it does: a private copy of the workspace in a temporary directory; every command in a new
-session / process group, killed whole on timeout and when it returns (nothing outlives it), and in
-its own PID namespace where the kernel allows (it cannot signal the harness or other processes of
-the user, and whatever it leaves behind dies with the namespace); rlimits
-on data memory, processes and file size (through util-linux ``prlimit``, because ``preexec_fn`` is
-unsafe in the threaded reward engine); a pids cgroup where the harness may create one (root ignores
-RLIMIT_NPROC); a scrubbed environment; no network where the kernel allows a new network namespace.
+What a session gives a command: a private copy of the workspace, seen read-write at its own path,
+and nothing else of the host's files (read-only system directories and toolchains, private tmpfs
+``/tmp`` and ``HOME``, its own ``/proc``); no network unless the session asked for it; its own PID
+namespace, where the agent is PID 1: a command cannot signal or trace it, and before each command's
+result is returned the agent has killed and reaped every process the command started; an
+unprivileged uid (nobody when the harness is root); rlimits on data memory, file size and (when not
+root) processes; a pids cgroup where the harness may create one (fork bombs); a scrubbed
+environment; bounded output.
 
-What it does not: hide the host's file system.  Commands run as the calling user and can read and
-write whatever that user can.  ``protections`` reports what is really active; use the docker backend
-for untrusted code that must not see the host.
+Where the jail cannot be built the session refuses to open (``JailUnavailable``, an infrastructure
+error) unless the backend was made with ``unsafe_host=True``: then the same agent runs unjailed,
+in PID and network namespaces where ``unshare`` may, as the calling user, and ``protections``
+says so.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
-import selectors
+import select
 import shutil
 import signal
+import struct
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Callable
 
+from harness.sandbox import jail
 from harness.sandbox.base import (
     ExecResult,
     Limits,
@@ -36,65 +43,35 @@ from harness.sandbox.base import (
     cache_root,
     check_relative,
     limit_from_output,
+    unsafe_host_default,
     workspace_key,
 )
-from harness.sandbox.capture import CHUNK, BoundedCapture
+from harness.sandbox.capture import BoundedCapture
+from harness.sandbox.frames import take_frame
 
+AGENT = Path(__file__).with_name("agent.py").read_text()
+GRACE = 20.0  # seconds the agent may take beyond a command's timeout before the session is given up
 # Variables that carry no secrets and that toolchains need to be found.
 PASSENV = ("PATH", "LANG", "LC_ALL", "TZ", "RUSTUP_HOME", "CARGO_HOME", "GOROOT", "GOPATH", "GOPROXY",
            "GOFLAGS", "GOMODCACHE", "JAVA_HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "PIP_CERT")
 
 
-def _unshare_works(flags: tuple[str, ...]) -> tuple[str, ...] | None:
-    """``flags`` as given, or with ``--map-current-user`` where an unprivileged user needs it, if
-    ``unshare`` accepts them on this kernel; otherwise None."""
-    for extra in ((), ("--map-current-user",)):
+@functools.cache
+def _unshare_prefix(network: bool) -> tuple[str, ...]:
+    """Unjailed (``--unsafe-host``) runs: the PID (and network) namespace ``unshare`` may give us."""
+    if not shutil.which("unshare"):
+        return ()
+    net = () if network else ("--net",)
+    for flags in ((*net, "--pid", "--fork", "--kill-child"), (*net, "--pid", "--fork", "--kill-child", "--map-root-user"),
+                  net, (*net, "--map-current-user")):
+        if not flags:
+            continue
         try:
-            if subprocess.run(["unshare", *flags, *extra, "true"], capture_output=True, timeout=10).returncode == 0:
-                return (*flags, *extra)
+            if subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10).returncode == 0:
+                return ("unshare", *flags)
         except (OSError, subprocess.SubprocessError):
             continue
-    return None
-
-
-@functools.cache
-def _parent_death_kill() -> list[str]:
-    """``setpriv --pdeathsig KILL`` where util-linux has it: the command (and, through unshare's
-    ``--kill-child``, its whole PID namespace) dies with the harness even when the harness is
-    SIGKILLed and its cleanup never runs; the command runs in its own session, out of reach of a
-    signal to the harness's process group."""
-    if not shutil.which("setpriv"):
-        return []
-    try:
-        ok = subprocess.run(["setpriv", "--pdeathsig", "KILL", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    return ["setpriv", "--pdeathsig", "KILL"] if ok else []
-
-
-@functools.cache
-def _namespaces(isolate_net: bool) -> tuple[tuple[str, ...], bool, bool, bool]:
-    """The ``unshare`` flags that give a command its own PID namespace and, when asked, its own
-    network namespace: ``(flags, net_isolated, pid_namespace, loopback_up)``.
-
-    The PID namespace keeps ``kill(getppid())`` and, as root, ``kill(-1)`` inside the sandbox, and
-    ``--kill-child`` ends the whole namespace when the harness's ``unshare`` dies.  A new network
-    namespace starts with loopback down; tests that serve on 127.0.0.1 need it up, as Docker's
-    "none" network has it, so we bring it up where ``ip`` may."""
-    if not shutil.which("unshare"):
-        return (), False, False, False
-    net = _unshare_works(("--net",)) if isolate_net else None
-    pid = _unshare_works(("--pid", "--fork", "--kill-child"))
-    if net and pid:
-        both = _unshare_works(("--net", "--pid", "--fork", "--kill-child"))
-        net, pid = (both, both) if both else (None, pid)  # keep the PID namespace if they won't mix
-    flags = net or pid or ()
-    lo_up = False
-    if net and shutil.which("ip"):
-        probe = subprocess.run(["unshare", *flags, "/bin/sh", "-c", "ip link set lo up 2>/dev/null; ip -o link show lo"],
-                               capture_output=True, text=True, timeout=10)
-        lo_up = ",UP" in probe.stdout
-    return flags, bool(net), bool(pid), lo_up
+    return ()
 
 
 @functools.cache
@@ -116,6 +93,48 @@ def _pids_cgroup_root() -> Path | None:
     return None
 
 
+def make_pids_cgroup(limit: int | None, prefix: str = "") -> Path | None:
+    """A new pids cgroup capped at ``limit`` processes, or None where none can be made."""
+    root = _pids_cgroup_root()
+    if root is None or limit is None:
+        return None
+    cg = root / (prefix + uuid.uuid4().hex[:12])
+    try:
+        cg.mkdir()
+        (cg / "pids.max").write_text(str(limit))
+        return cg
+    except OSError:
+        return None
+
+
+def remove_cgroup(cg: Path | None) -> None:
+    """Kill what is left in ``cg`` and remove it."""
+    if cg is None:
+        return
+    for _ in range(100):
+        try:
+            pids = [int(p) for p in (cg / "cgroup.procs").read_text().split()]
+        except OSError:
+            pids = []
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            cg.rmdir()
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
+def join_cgroup(cg: Path | None, argv: list[str]) -> list[str]:
+    """``argv`` started inside ``cg`` (a shell joins it, then execs)."""
+    if cg is None:
+        return argv
+    return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cg / "cgroup.procs"), *argv]
+
+
 def _host_toolchain_env() -> dict[str, str]:
     """Keep toolchains and download caches that live under the real home (rustup, cargo, Go's module
     cache) working once HOME moves: a dependency step and the offline run after it share them."""
@@ -133,49 +152,153 @@ def _host_toolchain_env() -> dict[str, str]:
 class LocalBackend:
     name = "local"
 
+    def __init__(self, unsafe_host: bool | None = None):
+        """``unsafe_host``: run commands without the jail, as the calling user (trusted code only);
+        default ``GAUNTLET_UNSAFE_HOST``."""
+        self.unsafe_host = unsafe_host_default() if unsafe_host is None else unsafe_host
+
     def open(
         self, workspace, *, image=None, limits: Limits | None = None, network: bool = False, cache_key: str | None = None
     ) -> "LocalSession":
-        return LocalSession(Path(workspace), limits or Limits(), network, cache_key)
+        return LocalSession(Path(workspace), limits or Limits(), network, cache_key, unsafe_host=self.unsafe_host)
+
+
+class _Agent:
+    """The session's agent process and its frames (``agent.py`` documents the protocol)."""
+
+    def __init__(self, argv: list[str], log: Path):
+        self.lock = threading.Lock()
+        self.buf = bytearray()
+        self.broken: str | None = None
+        with open(log, "wb") as err:
+            try:
+                self.proc = jail.spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                       start_new_session=True, bufsize=0, cwd="/")
+            except OSError as e:
+                raise SandboxError(f"cannot start the sandbox agent ({argv[0]}): {e}") from e
+        try:
+            kind, payload = self.next(time.monotonic() + 60)
+        except (TimeoutError, EOFError):
+            self.stop()
+            why = log.read_text(errors="replace").strip()[-500:] or "no message"
+            raise SandboxError(f"the sandbox did not start: {why}") from None
+        if kind != b"r":
+            self.stop()
+            raise SandboxError("the sandbox agent did not start (no Python >= 3.9 in the sandbox?)")
+        self.ids = json.loads(payload)
+
+    def next(self, deadline: float) -> tuple[bytes, bytes]:
+        fd = self.proc.stdout.fileno()
+        while True:
+            frame = take_frame(self.buf)
+            if frame is not None:
+                return frame
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def request(self, req: dict, stdin: bytes | None, out: BoundedCapture, err: BoundedCapture, deadline: float) -> dict:
+        """One command; its exit record, or ``{"lost": why}`` when the agent is gone or stuck."""
+        with self.lock:
+            if self.broken:
+                raise SandboxError(f"the sandbox was lost earlier in this session: {self.broken}")
+            body = json.dumps({**req, "stdin_len": -1 if stdin is None else len(stdin)}).encode()
+            try:
+                self.proc.stdin.write(struct.pack(">I", len(body)) + body + (stdin or b""))
+                while True:
+                    kind, payload = self.next(deadline)
+                    if kind == b"x":
+                        return json.loads(payload)
+                    (out if kind == b"o" else err).add(payload)
+            except TimeoutError:
+                self.broken = "the agent did not answer in time"
+            except (EOFError, OSError) as e:
+                self.broken = f"the agent stopped ({type(e).__name__})"
+            except BaseException:  # Ctrl-C in the middle of a request: the stream is out of step
+                self.broken = "interrupted"
+                raise
+            self.stop()
+            return {"lost": self.broken}
+
+    def stop(self) -> None:
+        """EOF ends the agent and, with it, its PID namespace; a stuck one is killed."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
 
 
 class LocalSession:
     backend = "local"
 
-    def __init__(self, workspace: Path, limits: Limits, network: bool, cache_key: str | None = None):
+    def __init__(self, workspace: Path, limits: Limits, network: bool, cache_key: str | None = None,
+                 unsafe_host: bool = False):
         if not workspace.is_dir():
             raise SandboxError(f"workspace is not a directory: {workspace}")
         self.language: str | None = None
         self.limits = limits
-        self._cache_key = cache_key or workspace_key(workspace)
         self.network = network
+        self.unsafe_host = unsafe_host
+        version = None if unsafe_host else jail.check()  # refuses before anything is copied
+        self._cache = cache_root() / "local" / (cache_key or workspace_key(workspace))
         self._root = Path(tempfile.mkdtemp(prefix="gauntlet-local-"))
         self._closed = False
+        self._cgroup: Path | None = None
+        self._agent: _Agent | None = None
         try:
-            shutil.copytree(workspace, self._root / "workspace", symlinks=True)
-        except (OSError, shutil.Error) as e:
-            shutil.rmtree(self._root, ignore_errors=True)
-            raise SandboxError(f"cannot copy workspace {workspace}: {e}") from e
-        for d in ("home", "tmp"):
-            (self._root / d).mkdir()
-        self.workdir = str(self._root / "workspace")
-        self._unshare, net_isolated, self._pid_namespace, self._loopback_up = _namespaces(not network)
-        self._cgroup = self._make_cgroup()
-        self._env = self._base_env()
+            try:
+                shutil.copytree(workspace, self._root / "workspace", symlinks=True)
+                self._cache.mkdir(parents=True, exist_ok=True)
+            except (OSError, shutil.Error) as e:
+                raise SandboxError(f"cannot copy workspace {workspace}: {e}") from e
+            self.workdir = str(self._root / "workspace")
+            self._home = str(self._root / "home")
+            os.mkdir(self._home)
+            self._jailed_user = not unsafe_host and not network
+            if self._jailed_user:
+                jail.give(self.workdir, recursive=True)
+                self._give_cache(self._cache)
+            self._env = self._base_env()
+            self._cgroup = make_pids_cgroup(limits.processes + 2 if limits.processes else None)
+            self._agent = _Agent(join_cgroup(self._cgroup, self._launcher()), self._root / "agent.log")
+        except BaseException:
+            self.close()
+            raise
+        uid = self._agent.ids["uid"]
         self.protections = {
             "backend": "local",
+            "jail": None if unsafe_host else f"bubblewrap {version}",
+            "filesystem_isolated": not unsafe_host,
+            "proc_private": not unsafe_host,
+            "uid": uid,
+            "unprivileged_uid": uid != 0,
             "private_copy": True,
-            "process_group_kill": True,
             "env_scrubbed": True,
-            "network_isolated": net_isolated,
-            "pid_namespace": self._pid_namespace,
-            "rlimits": bool(shutil.which("prlimit")),
+            "network_isolated": not network and (not unsafe_host or "--net" in self._prefix),
+            "pid_namespace": not unsafe_host or "--pid" in self._prefix,
+            "kill_before_verdict": not unsafe_host or "--pid" in self._prefix,
+            "rlimits": True,
             "pids_cgroup": self._cgroup is not None,
-            "filesystem_isolated": False,
-            "note": "local backend: commands run as the calling user and can read the host file system",
+            "unsafe_host": unsafe_host,
         }
+        if unsafe_host:
+            self.protections["note"] = "--unsafe-host: commands run as the calling user and see the host file system"
 
-    # -- environment and wrappers -------------------------------------------------------------
+    # -- setup -----------------------------------------------------------------------------------
     def _base_env(self) -> dict[str, str]:
         extra = os.environ.get("GAUNTLET_PASSENV", "")
         names = set(PASSENV) | {n for n in extra.split(",") if n}
@@ -183,69 +306,40 @@ class LocalSession:
         env.update(_host_toolchain_env())
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         env.setdefault("LANG", "C.UTF-8")
-        env.update(HOME=str(self._root / "home"), TMPDIR=str(self._root / "tmp"), GAUNTLET_SANDBOX="local")
+        tmp = "/tmp" if not self.unsafe_host else str(self._root / "tmp")
+        env.update(HOME=self._home, TMPDIR=tmp, GAUNTLET_SANDBOX="local")
         return env
 
-    def _make_cgroup(self) -> Path | None:
-        root = _pids_cgroup_root()
-        if root is None or self.limits.processes is None:
-            return None
-        cg = root / uuid.uuid4().hex[:12]
-        try:
-            cg.mkdir()
-            (cg / "pids.max").write_text(str(self.limits.processes))
-            return cg
-        except OSError:
-            return None
-
-    def _wrap(self, argv: list[str]) -> list[str]:
+    def _launcher(self) -> list[str]:
         lim = self.limits
-        # One shell inside one ``unshare`` joins the pids cgroup, brings loopback up and runs the
-        # command: each extra exec on this hot path costs milliseconds.  In a PID namespace the
-        # shell is PID 1 and waits for the command (whose signals the kernel would otherwise
-        # filter), reporting a signal death as 128 + signal, as Docker does.
-        script = 'echo 0 > "$0" || exit 125; ' if self._cgroup is not None else ""
-        script += "ip link set lo up 2>/dev/null; " if self._loopback_up else ""
-        script += '"$@"; exit $?' if self._pid_namespace else 'exec "$@"'
-        out = list(_parent_death_kill())
-        if self._unshare:
-            out += ["unshare", *self._unshare]
-        if script != 'exec "$@"':
-            out += ["/bin/sh", "-c", script, str(self._cgroup / "cgroup.procs") if self._cgroup else "sh"]
-        if shutil.which("prlimit"):
-            out += ["prlimit", "--core=0"]
-            if lim.memory_mb:
-                out.append(f"--data={lim.memory_mb * 1024 * 1024}")
-            if lim.processes:
-                out.append(f"--nproc={lim.processes}")
-            if lim.file_size_mb:
-                out.append(f"--fsize={lim.file_size_mb * 1024 * 1024}")
-            out.append("--")
-        return out + argv
+        limits = ["prlimit", "--core=0"]
+        if lim.memory_mb:
+            limits.append(f"--data={lim.memory_mb << 20}")
+        if lim.file_size_mb:
+            limits.append(f"--fsize={lim.file_size_mb << 20}")
+        if lim.processes and os.geteuid() != 0:  # root ignores RLIMIT_NPROC; the pids cgroup counts
+            limits.append(f"--nproc={lim.processes}")
+        limits.append("--")
+        python = [sys.executable, "-I", "-S", "-c", AGENT]
+        if self.unsafe_host:
+            self._prefix = _unshare_prefix(self.network)
+            os.mkdir(self._root / "tmp")
+            return [*self._prefix, *limits, *python, "-", self.workdir, str(self._cache)]
+        self._prefix = ()
+        # A session with the network is a dependency step of trusted code (the project before the
+        # model's patch): it fills the toolchains' download caches, so it sees them read-write and
+        # runs as the harness's user.  Untrusted code runs without the network, as nobody.
+        user = str(jail.ids()[0]) if os.geteuid() == 0 and not self.network else "-"
+        caches = tuple(self._env[v] for v in ("CARGO_HOME", "GOMODCACHE", "GOPATH") if self.network and self._env.get(v))
+        spec = jail.JailSpec(writable=(self.workdir, str(self._cache)), writable_tools=caches, home=self._home,
+                             network=self.network)
+        env = {"PATH": self._env["PATH"], "LANG": "C.UTF-8", "HOME": self._home}
+        return jail.command(spec, [*limits, *python, user, self.workdir, str(self._cache), self._home], env)
 
-    def _kill_tree(self, pgid: int) -> None:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self._kill_cgroup()
-
-    def _kill_cgroup(self) -> None:
-        """Kill every process in the session's cgroup, including daemons that left the process group."""
-        if self._cgroup is not None:
-            for _ in range(20):
-                try:
-                    pids = [int(p) for p in (self._cgroup / "cgroup.procs").read_text().split()]
-                except OSError:
-                    return
-                if not pids:
-                    return
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.005)
+    def _give_cache(self, path: Path) -> None:
+        """The cache, and what earlier unjailed runs left in it, belong to the jailed user."""
+        uid, _ = jail.ids()
+        jail.give(path, recursive=path.stat().st_uid != uid)
 
     def _pids_limit_hits(self) -> int:
         try:
@@ -262,57 +356,25 @@ class LocalSession:
             raise TypeError("argv must be a list of strings, not a shell string")
         timeout = self.limits.timeout if timeout is None else timeout
         workdir = Path(self.workdir) / check_relative(cwd) if cwd else Path(self.workdir)
-        full_env = {**self._env, **(env or {})}
+        full_env = {**self._env, **{str(k): str(v) for k, v in (env or {}).items()}}
         data = stdin.encode() if isinstance(stdin, str) else stdin
+        out, err = BoundedCapture(self.limits.output_bytes), BoundedCapture(self.limits.output_bytes)
         hits_before = self._pids_limit_hits()
         start = time.monotonic()
-        try:
-            proc = subprocess.Popen(
-                self._wrap([str(a) for a in argv]),
-                cwd=workdir,
-                env=full_env,
-                stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-        except FileNotFoundError as e:
-            return ExecResult(127, "", f"command not found: {argv[0]} ({e})", time.monotonic() - start)
-        except OSError as e:
-            return ExecResult(126, "", f"cannot run {argv[0]}: {e}", time.monotonic() - start)
-
-        limit_hit: list[str] = []
-        out, err = BoundedCapture(self.limits.output_bytes), BoundedCapture(self.limits.output_bytes)
-        kill_at = self.limits.output_kill_bytes
-
-        def on_output(total: int) -> None:
-            if kill_at and total > kill_at and not limit_hit:
-                limit_hit.append("output")
-                self._kill_tree(proc.pid)
-
-        timed_out = _communicate(proc, data, out, err, start + timeout if timeout else None, on_output,
-                                 lambda: self._kill_tree(proc.pid))
+        req = {"argv": [str(a) for a in argv], "env": full_env, "cwd": str(workdir),
+               "timeout": timeout if timeout else 10 ** 9, "kill_bytes": self.limits.output_kill_bytes}
+        r = self._agent.request(req, data, out, err, start + (timeout or 10 ** 9) + GRACE)
         duration = time.monotonic() - start
-        code = proc.returncode
-        exit_code = 128 - code if code < 0 else code
-        stderr = err.text()
-        killed = "timeout" if timed_out else (limit_hit[0] if limit_hit else None)
-        if killed is None:
-            if code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
-                killed = "file_size"
-            elif self._pids_limit_hits() > hits_before:
-                killed = "processes"
-            else:
-                killed = limit_from_output(code, stderr)
-        return ExecResult(
-            exit_code=exit_code,
-            stdout=out.text(),
-            stderr=stderr,
-            duration=duration,
-            timed_out=timed_out,
-            killed_by_limit=killed,
-            truncated=out.truncated or err.truncated,
-        )
+        if "lost" in r:
+            raise SandboxError(f"the local sandbox failed: {r['lost']}")
+        code, stderr = r["code"], err.text()
+        killed = r.get("killed")
+        if killed is None and code != 0 and self._pids_limit_hits() > hits_before:
+            killed = "processes"
+        elif killed is None:
+            killed = limit_from_output(code, stderr)
+        return ExecResult(exit_code=code, stdout=out.text(), stderr=stderr, duration=duration,
+                          timed_out=killed == "timeout", killed_by_limit=killed, truncated=out.truncated or err.truncated)
 
     def _path(self, path: str) -> Path:
         p = (Path(self.workdir) / check_relative(path)).resolve()
@@ -325,29 +387,34 @@ class LocalSession:
 
     def write_file(self, path: str, data: bytes | str) -> None:
         p = self._path(path)
+        made = [d for d in (p.parent, *p.parent.parents) if not d.exists() and d.is_relative_to(self.workdir)]
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data.encode() if isinstance(data, str) else data)
+        if self._jailed_user:
+            for d in (*made, p):
+                jail.give(d)
 
     def apply_patch(self, diff: str) -> PatchResult:
         return apply_patch_via_exec(self, diff)
 
     def cache_dir(self, name: str) -> str:
-        path = cache_root() / "local" / self._cache_key / check_relative(name)
+        path = self._cache / check_relative(name)
+        made = [d for d in (path, *path.parents) if not d.exists() and d.is_relative_to(self._cache)]
         path.mkdir(parents=True, exist_ok=True)
+        if self._jailed_user:
+            for d in reversed(made):
+                jail.give(d)
+            if not made:
+                self._give_cache(path)
         return str(path)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._cgroup is not None:
-            self._kill_cgroup()
-            for _ in range(100):
-                try:
-                    self._cgroup.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.01)
+        if self._agent is not None:
+            self._agent.stop()
+        remove_cgroup(self._cgroup)
         shutil.rmtree(self._root, onerror=_force_remove)
 
     def __enter__(self):
@@ -363,100 +430,5 @@ def _force_remove(func, path, _exc) -> None:
         os.chmod(os.path.dirname(path), 0o700)
         os.chmod(path, 0o700)
         func(path)
-    except OSError:
-        pass
-
-
-def _communicate(proc: subprocess.Popen, data: bytes | None, out: BoundedCapture, err: BoundedCapture,
-                 deadline: float | None, on_output: Callable[[int], None], kill: Callable[[], None]) -> bool:
-    """Feed stdin, capture both streams and wait for exit or the deadline, in this thread; True when
-    the deadline fired.  Everything the command left behind is killed once it exits.
-
-    Not ``Popen.communicate``: it keeps all output in memory, and ``Popen.wait(timeout)`` polls with
-    sleeps that cost several milliseconds per command; one ``select`` on the pipes and a pidfd costs
-    none, and the sandbox's hot path is thousands of short commands."""
-    sel = selectors.DefaultSelector()
-    captures = {proc.stdout: out, proc.stderr: err}
-    for stream in captures:
-        os.set_blocking(stream.fileno(), False)
-        sel.register(stream, selectors.EVENT_READ)
-    if data is not None:
-        os.set_blocking(proc.stdin.fileno(), False)
-        sel.register(proc.stdin, selectors.EVENT_WRITE)
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-        sel.register(pidfd, selectors.EVENT_READ)
-    except (AttributeError, OSError):  # no pidfds (old kernel): poll for the exit instead
-        pidfd = None
-    streams = set(captures) | ({proc.stdin} if data is not None else set())
-    view, sent, total, timed_out, exited = memoryview(data or b""), 0, 0, False, False
-
-    def on_exit() -> None:
-        nonlocal exited, deadline
-        exited = True
-        kill()  # nothing the command started may outlive it (and hold our pipes open)
-        grace = time.monotonic() + 5  # for what a straggler may still write
-        deadline = grace if deadline is None else min(deadline, grace)
-        if pidfd is not None and pidfd in sel.get_map():
-            sel.unregister(pidfd)
-
-    try:
-        while streams or not exited:
-            now = time.monotonic()
-            if deadline is not None and now >= deadline:
-                if exited:  # a straggler outside our reach still holds a pipe: stop reading it
-                    break
-                timed_out = True
-                kill()
-                proc.wait()
-                on_exit()
-                continue
-            wait = None if deadline is None else deadline - now
-            if pidfd is None and not exited:
-                wait = 0.05 if wait is None else min(wait, 0.05)
-            for key, _ in sel.select(wait):
-                obj = key.fileobj
-                if obj is pidfd:
-                    continue  # handled by the poll below
-                if obj is proc.stdin:
-                    try:
-                        sent += os.write(obj.fileno(), view[sent:sent + 65536])
-                    except BlockingIOError:
-                        continue
-                    except OSError:  # the command closed its stdin
-                        sent = len(view)
-                    if sent >= len(view):
-                        sel.unregister(obj)
-                        streams.discard(obj)
-                        _close(obj)
-                    continue
-                try:
-                    chunk = os.read(obj.fileno(), CHUNK)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    sel.unregister(obj)
-                    streams.discard(obj)
-                    continue
-                captures[obj].add(chunk)
-                total += len(chunk)
-                on_output(total)
-            if not exited and proc.poll() is not None:
-                on_exit()
-    finally:
-        sel.close()
-        if pidfd is not None:
-            os.close(pidfd)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            _close(stream)
-    return timed_out
-
-
-def _close(stream) -> None:
-    try:
-        if stream is not None:
-            stream.close()
     except OSError:
         pass

@@ -205,7 +205,7 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
         selection = None if one_pass else related(m)
         checks.append((i, Variant(m.file, buggy, selection, fail_fast if selection else False)))
     full: list[tuple[int, Variant]] = []
-    for (i, v), res in zip(checks, _variants(session, pm, [v for _, v in checks])):
+    for (i, v), res in zip(checks, _variants(session, pm, [v for _, v in checks]), strict=False):
         head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
         if res.unaffected is not None:
             session.narrows_to_callers = True
@@ -221,7 +221,7 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
                 records[i] = {**head, "verdict": "survived"}
         else:
             records[i] = _judged(head, res.tests, stable, session.workdir, v.text, res.unaffected)
-    for (i, v), res in zip(full, _variants(session, pm, [v for _, v in full])):
+    for (i, v), res in zip(full, _variants(session, pm, [v for _, v in full]), strict=False):
         head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
         records[i] = (_judged(head, res.tests, stable, session.workdir, v.text, res.unaffected) if res.build.ok
                       else _build_failed(head, res.build))
@@ -355,7 +355,7 @@ def generate(
                 finally:
                     with lock:
                         busy -= 1
-                for m, rec in zip(batch, records):
+                for m, rec in zip(batch, records, strict=False):
                     rec["diff"] = m.diff
                     with lock:
                         if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
@@ -456,7 +456,7 @@ def write_tasks(writer: RunWriter, store: TaskStore, clean: str, order: list[Mut
     debug_path = opts.output.with_name(opts.output.stem + ".debug.jsonl")
     tree = store.path.parent / f".{store.path.name}.clean"
     ids = {}
-    for m, rec in caught:
+    for m, _rec in caught:
         digest = hashlib.sha256(normalised_diff(m.diff).encode()).hexdigest()[:10]
         # ids name git branches and files: keep them to characters both accept
         ids[m.id] = re.sub(r"[^A-Za-z0-9._-]", "_", f"{opts.repo_name.replace('/', '__')}.{m.operator}.{digest}")

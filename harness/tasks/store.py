@@ -86,8 +86,8 @@ class TaskStore:
         commits = [by_mark[f":{i}"] for i in range(1, len(changes) + 1)]
         # -R: each commit's change reversed, i.e. the fix, byte for byte ``git diff commit parent``
         # (-R swaps the prefixes too, hence b/ and a/ given the other way round).
-        out = self.git("diff-tree", "--stdin", "-R", "-p", "--no-color", "--src-prefix=b/", "--dst-prefix=a/", stdin="\n".join(commits) + "\n",
-                       strip=False)
+        out = self.git("diff-tree", "--stdin", "-R", "-p", "--no-color", "--src-prefix=b/", "--dst-prefix=a/",
+                       stdin="\n".join(commits) + "\n", strip=False)
         patches: dict[str, str] = {}
         current = None
         wanted = set(commits)
@@ -97,7 +97,7 @@ class TaskStore:
                 patches[current] = ""
             elif current is not None:
                 patches[current] += line
-        return {name: (c, patches.get(c, "")) for (_, _, name, _), c in zip(changes, commits)}
+        return {name: (c, patches.get(c, "")) for (_, _, name, _), c in zip(changes, commits, strict=False)}
 
     def _is_executable(self, commit: str, path: str) -> bool:
         out = subprocess.run(["git", "ls-tree", commit, "--", path], cwd=self.path, capture_output=True, text=True, check=False)

@@ -15,7 +15,8 @@ ROOT = Path(__file__).parent
 
 # Every hostile case, in the order SECURITY.md lists them.  "ok" is the well-behaved control.
 CASES = ("fork_bomb", "memory_bomb", "infinite_loop", "sleep_past_timeout", "flood_stdout", "flood_stderr",
-         "network", "read_host", "write_outside", "delete_workspace", "kill_parent", "daemon", "fill_disk")
+         "network", "read_host", "write_outside", "delete_workspace", "kill_parent", "daemon", "fill_disk",
+         "docker_socket", "read_secrets", "write_host", "setuid", "signal_harness", "leftover")
 TIMEOUT_CASES = ("infinite_loop", "sleep_past_timeout")
 
 

@@ -178,7 +178,7 @@ def _event(msg: dict, suite: Suite, parsed: Parsed) -> None:
         elif event in ("ok", "failed"):
             suite.finished = True
         return
-    if kind != "test" or not isinstance(msg.get("name"), str):
+    if kind != "test" or not isinstance(msg.get("name"), str) or not isinstance(event, str):
         return
     name = msg["name"]
     if event == "started":

@@ -3,15 +3,21 @@
 
 mod daemon;
 mod delete_workspace;
+mod docker_socket;
 mod fill_disk;
 mod flood;
 mod fork_bomb;
 mod infinite_loop;
 mod kill_parent;
+mod leftover;
 mod memory_bomb;
 mod network;
 mod read_host;
+mod read_secrets;
+mod setuid;
+mod signal_harness;
 mod sleep_past_timeout;
+mod write_host;
 mod write_outside;
 
 pub mod sys {
@@ -19,8 +25,20 @@ pub mod sys {
         pub fn kill(pid: i32, sig: i32) -> i32;
         pub fn getppid() -> i32;
         pub fn setsid() -> i32;
+        pub fn fork() -> i32;
+        pub fn _exit(code: i32) -> !;
+        pub fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
+        pub fn signal(sig: i32, handler: usize) -> usize;
+        pub fn dup2(old: i32, new: i32) -> i32;
+        pub fn ptrace(request: i32, ...) -> i64;
     }
+    pub const SIGHUP: i32 = 1;
     pub const SIGKILL: i32 = 9;
+    pub const SIGTERM: i32 = 15;
+    pub const SIG_IGN: usize = 1;
+    pub const PTRACE_ATTACH: i32 = 16;
+    pub const PTRACE_DETACH: i32 = 17;
+    pub const WALL: i32 = 0x4000_0000;
 }
 
 fn main() {
@@ -41,6 +59,12 @@ fn main() {
         "kill_parent" => kill_parent::run(),
         "daemon" => daemon::run(&arg),
         "fill_disk" => fill_disk::run(),
+        "docker_socket" => docker_socket::run(),
+        "read_secrets" => read_secrets::run(&arg),
+        "write_host" => write_host::run(&arg),
+        "setuid" => setuid::run(&arg),
+        "signal_harness" => signal_harness::run(&arg),
+        "leftover" => leftover::run(),
         other => {
             eprintln!("unknown case {other:?}");
             std::process::exit(2);

@@ -2,6 +2,7 @@
 declare const process: {
   argv: string[];
   env: Record<string, string | undefined>;
+  execPath: string;
   pid: number;
   ppid: number;
   stdout: { write(s: string): boolean };

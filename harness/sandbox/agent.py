@@ -1,13 +1,19 @@
-"""The in-container agent of the Docker backend: PID 1 of every container that has Python >= 3.9.
+"""The sandbox agent: PID 1 of every Docker container that has Python >= 3.9, and of every local
+jail (``jail.py``).
 
-Why: a ``docker exec`` costs a runc start (70-100 ms on a loaded machine); the agent forks
-commands itself for a few milliseconds.  The host sends it requests on the container's stdin
-(attached, ``StdinOnce``), so when the host process dies the agent sees EOF, exits, and the
-container, created with ``AutoRemove``, disappears with it.
+Why: a ``docker exec`` costs a runc start (70-100 ms on a loaded machine) and a new bubblewrap jail
+20-30 ms; the agent, started once per session, forks commands itself for a few milliseconds.  The
+host sends it requests on its stdin (the container's attached stdin, or the jail's pipe), so when
+the host process dies the agent sees EOF, exits, and its namespace dies with it.
 
-It runs as root and starts each command as the session's user, in a new session, with the image's
-environment plus the request's; after each command it kills every other process in the container
-(``kill(-1)`` from PID 1 spares only itself), so nothing a command started outlives it.
+It starts each command as the session's user, in a new session, with its own environment plus the
+request's; after each command, and before it answers, it kills every other process in its PID
+namespace and reaps them (``kill(-1)`` from PID 1 spares only itself, and orphans come to PID 1),
+so nothing a command started is alive when its verdict is returned.  A command cannot signal it
+(the kernel drops signals to a namespace's init from inside) nor, being non-dumpable, trace it.
+
+Arguments: the user to run commands as (a name, a uid, "" for root, "-" for the agent's own user),
+then optionally the workspace, the cache directory and directories to hand to that user.
 
 Protocol.  Host -> agent: 4-byte big-endian length, a JSON request (a command: argv, env, cwd,
 timeout, kill_bytes; or ``op`` read/write/untar with a path; or ``reset``) with ``stdin_len``, then
@@ -79,12 +85,33 @@ def pids_hits():
     return -1
 
 
+def signal_others():
+    """SIGKILL every process of the namespace but this one (``kill(-1)`` spares the caller and PID 1);
+    only as PID 1, where that is the namespace and not every process of the user."""
+    if os.getpid() == 1:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def kill_others():
-    """Kill every process in the container but this one (``kill(-1)`` spares the caller and PID 1)."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
+    """Kill every other process of the namespace and reap them all; returns when none is left.
+
+    As PID 1 every process here descends from us, so once we have no child left there is no
+    process left; killed processes cannot fork, so the loop ends.  Call it only after the command's
+    own exit status was collected (it reaps whatever child it finds)."""
+    if os.getpid() != 1:
+        reap()
+        return
+    while True:
+        signal_others()
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
 
 
 def reap():
@@ -159,9 +186,10 @@ def file_op(req, data, uid, gid):
     if pid == 0:
         code = 1
         try:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
+            if uid is not None:
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
             path = os.path.join(WORKDIR, req["path"])
             if req["op"] == "read":
                 with open(path, "rb") as f:
@@ -192,6 +220,8 @@ def file_op(req, data, uid, gid):
 
 
 def run(req, stdin, uid, gid, base_env):
+    """One command: its output relayed as ``o``/``e`` frames, then its ``x`` record, sent only when
+    every process it started is dead.  ``uid`` None runs it as the agent's own user."""
     env = dict(base_env)
     env.update(req.get("env") or {})
     before, forks_refused = oom_kills(), pids_hits()
@@ -203,7 +233,7 @@ def run(req, stdin, uid, gid, base_env):
             req["argv"], cwd=req.get("cwd") or WORKDIR, env=env, start_new_session=True,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            user=uid, group=gid, extra_groups=[],
+            **({} if uid is None else {"user": uid, "group": gid, "extra_groups": []}),
         )
     except OSError as e:
         code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
@@ -255,9 +285,14 @@ def run(req, stdin, uid, gid, base_env):
             killed = "timeout"
     if writer is not None:
         proc.stdin.close()
-    kill_others()
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        signal_others()
     code = proc.wait()
-    reap()
+    kill_others()
     proc.stdout.close()
     proc.stderr.close()
     if code < 0:
@@ -271,30 +306,56 @@ def run(req, stdin, uid, gid, base_env):
     send(b"x", json.dumps({"code": code, "killed": killed, "duration": time.monotonic() - start}).encode())
 
 
+def non_dumpable():
+    """Keep processes of the same user from tracing the agent or reading its memory."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (ImportError, OSError, AttributeError):
+        pass
+
+
+def account(user):
+    """(uid, gid, home) of ``user``: a name, a number, or "-" for the agent's own user."""
+    import pwd
+
+    if user == "-":
+        return None, None, os.environ.get("HOME", "/")
+    try:
+        pw = pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)
+        return pw.pw_uid, pw.pw_gid, pw.pw_dir
+    except KeyError:
+        return int(user), int(user), "/"
+
+
 def main():
+    global WORKDIR, CACHE
     if sys.version_info < (3, 9):  # Popen(user=...) is 3.9+: let the host use docker exec instead
         send(b"n")
         os.execvp("cat", ["cat"])
-    import pwd
-
-    user = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else "root"
-    pw = pwd.getpwnam(user)
-    uid, gid = pw.pw_uid, pw.pw_gid
-    for d in (WORKDIR, CACHE):
+    args = sys.argv[1:] + [""] * 3
+    uid, gid, home = account(args[0] or "root")
+    WORKDIR, CACHE = args[1] or WORKDIR, args[2] or CACHE
+    non_dumpable()
+    for d in (WORKDIR, CACHE, *[a for a in args[3:] if a]):
         os.makedirs(d, exist_ok=True)
-        os.chown(d, uid, gid)
+        if uid is not None and (os.stat(d).st_uid, os.stat(d).st_gid) != (uid, gid):
+            os.chown(d, uid, gid)
     base_env = dict(os.environ)
-    base_env["HOME"] = pw.pw_dir
+    base_env.setdefault("HOME", home)
+    if args[0] != "-":
+        base_env["HOME"] = home
     base_env.pop("HOSTNAME", None)
-    home_tar = snapshot(pw.pw_dir) if os.path.isdir(pw.pw_dir) else b""
-    send(b"r", json.dumps({"uid": uid, "gid": gid}).encode())
+    home_tar = snapshot(home) if os.path.isdir(home) and args[0] != "-" else b""
+    send(b"r", json.dumps({"uid": os.getuid() if uid is None else uid, "gid": os.getgid() if gid is None else gid}).encode())
     while True:
         head = read_exactly(4)
         if head is None:
             return
         req = json.loads(read_exactly(struct.unpack(">I", head)[0]).decode())
         if req.get("reset"):
-            send(b"x", json.dumps({"code": 0 if reset(pw.pw_dir, home_tar) else 1}).encode())
+            send(b"x", json.dumps({"code": 0 if reset(home, home_tar) else 1}).encode())
             continue
         n = req.get("stdin_len", -1)
         stdin = read_exactly(n) if n >= 0 else None
