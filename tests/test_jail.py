@@ -167,12 +167,15 @@ def test_an_unprivileged_harness_gets_a_user_namespace_jail(open_tmp):
     ver = subprocess.run([str(system), "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
     if ver.stdout.strip() != str(sys.version_info[:2]):
         pytest.skip(reason=f"/usr/bin/python3 is {ver.stdout.strip()}, not {sys.version_info[:2]}: its ABI differs")
+    paths = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], str(ROOT)]
+    closed = [str(a) for p in paths for a in (Path(p), *Path(p).parents) if a.exists() and not a.stat().st_mode & 0o005]
+    if closed:
+        pytest.skip(reason=f"nobody cannot read this checkout or its site-packages ({closed[0]} is closed to others)")
     tmp_path = open_tmp
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "f.txt").write_text("hello")
     os.chmod(ws, 0o777)
-    paths = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], str(ROOT)]
     code = UNPRIVILEGED.format(paths=paths, ws=str(ws))
     home = tmp_path / "home"
     home.mkdir()
