@@ -19,7 +19,6 @@ from typing import Any, Iterable
 
 from harness.benchmarks.passk import mean_pass_at_k
 
-DEFAULT_DATASET = "livecodebench/code_generation_lite"
 DEFAULT_KS = (1, 5)
 FIELDS = ("question_title", "question_content", "platform", "question_id", "contest_id", "contest_date", "starter_code",
           "difficulty", "public_test_cases", "private_test_cases", "metadata")
