@@ -122,7 +122,7 @@ class Container:
             self.id = api.create_container(
                 image, command=["sh", "-c", BOOT if _agent_wanted() else NO_AGENT, AGENT, user or ""],
                 entrypoint=[], user="0", stdin_open=True,
-                detach=False, working_dir=WORKDIR, labels={images.LABEL: "1"}, volumes=[CACHE], host_config=host,
+                detach=False, working_dir=WORKDIR, labels=images.sandbox_labels(), volumes=[CACHE], host_config=host,
             )["Id"]
         except Exception as e:
             raise SandboxError(f"cannot create a container of {image}: {_explain(e)}") from e

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,6 +28,8 @@ from harness.language import ImageSpec
 from harness.sandbox.base import SandboxError
 
 LABEL = "gauntlet"
+SANDBOX_LABEL = "gauntlet.sandbox"  # containers that run code (sessions, executor workers)
+OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
 CA_NAME = "ca-certificates.crt"
 DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"
 BOOTSTRAP_NAME = "gauntlet-base:bookworm"
@@ -249,21 +252,49 @@ def list_images() -> list[dict]:
     return out
 
 
+def sandbox_labels() -> dict[str, str]:
+    """Labels of every container Gauntlet runs code in: what ``prune`` may remove, and whose.
+
+    Not the image label alone: images built FROM a Gauntlet image (and their build containers)
+    inherit it, and they are not ours to remove."""
+    return {LABEL: "1", SANDBOX_LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _stray(container) -> bool:
+    """A sandbox container nobody uses: stopped, or its owner process on this host is gone."""
+    if container.status != "running":
+        return True
+    host, _, pid = (container.labels or {}).get(OWNER_LABEL, "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's (a shared daemon): not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def prune(images: bool = False) -> tuple[int, int]:
-    """Remove stray Gauntlet containers (and with ``images`` its images); returns the counts."""
+    """Remove stray sandbox containers (and with ``images`` Gauntlet's images that no container
+    uses); returns the counts.  Containers still in use by a live harness are left alone."""
     c = client()
-    containers = c.containers.list(all=True, filters={"label": LABEL})
-    for ct in containers:
-        ct.remove(force=True)
+    strays = [ct for ct in c.containers.list(all=True, filters={"label": SANDBOX_LABEL}) if _stray(ct)]
+    for ct in strays:
+        try:
+            ct.remove(force=True)
+        except Exception:  # gone meanwhile (AutoRemove)
+            pass
     removed = 0
     if images:
         for img in c.images.list(filters={"label": LABEL}):
             try:
-                c.images.remove(img.id, force=True)
+                c.images.remove(img.id)  # not forced: an image in use stays
                 removed += 1
-            except Exception:  # in use by another image: skipped
+            except Exception:  # in use by a container or another image: skipped
                 pass
-    return len(containers), removed
+    return len(strays), removed
 
 
 def bootstrap(name: str = BOOTSTRAP_NAME, suite: str = "bookworm", mirror: str | None = None,

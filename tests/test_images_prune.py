@@ -1,0 +1,56 @@
+"""``gauntlet images prune`` removes only stray sandbox containers: never a running container of
+another process, even one made from a Gauntlet image (it inherits the image's label), nor a
+sandbox container whose harness is alive.  Needs a Docker engine and the bootstrapped base image
+(CI makes both); skipped locally without them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+
+import pytest
+
+from harness.sandbox import SandboxError, images
+
+
+@pytest.fixture
+def docker():
+    try:
+        c = images.client()
+    except SandboxError as e:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(reason=f"Docker is not reachable: {e}")
+    if not images.exists(images.BOOTSTRAP_NAME):
+        pytest.skip(reason=f"{images.BOOTSTRAP_NAME} is not built (gauntlet images bootstrap)")
+    made = []
+    yield c, made
+    for ct in made:
+        try:
+            ct.remove(force=True)
+        except Exception:
+            pass
+
+
+def _run(c, made, labels, command=("sleep", "600")):
+    ct = c.containers.run(images.BOOTSTRAP_NAME, list(command), labels=labels, detach=True)
+    made.append(ct)
+    return ct
+
+
+def test_prune_removes_only_stray_sandbox_containers(docker):
+    c, made = docker
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    others = _run(c, made, {})  # another process's container from a Gauntlet image: label inherited
+    assert (others.labels or {}).get(images.LABEL) == "1"
+    alive = _run(c, made, images.sandbox_labels())
+    orphan = _run(c, made, {**images.sandbox_labels(), images.OWNER_LABEL: f"{socket.gethostname()}:{dead.pid}"})
+    stopped = _run(c, made, images.sandbox_labels(), ("true",))
+    stopped.wait()
+    removed, _ = images.prune()
+    assert removed >= 2
+    left = {ct.id for ct in c.containers.list(all=True)}
+    assert others.id in left and alive.id in left
+    assert orphan.id not in left and stopped.id not in left
