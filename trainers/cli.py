@@ -20,7 +20,10 @@ EXIT_USAGE = 2
 
 def _overrides(items: list[str]) -> dict:
     """``--set grpo.max_steps=10`` pairs; values are read as TOML scalars."""
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the same parser, from PyPI (the train extra installs it)
+        import tomli as tomllib
 
     out = {}
     for item in items:
@@ -58,8 +61,8 @@ def _run(stage: str, config: Path, sets: list[str], as_json: bool, registry: Pat
 
     console = Console()
     try:
-        import trl  # noqa: F401
         import peft  # noqa: F401
+        import trl  # noqa: F401
     except ImportError as e:
         console.print(f"[red]error:[/red] {e.name} is not installed: pip install 'gauntlet[train]'")
         raise typer.Exit(EXIT_USAGE) from None

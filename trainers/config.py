@@ -20,7 +20,10 @@ names the key, so a typo never silently trains with a default.
 
 from __future__ import annotations
 
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the same parser, from PyPI (the train extra installs it)
+    import tomli as tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
