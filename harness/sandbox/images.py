@@ -70,6 +70,31 @@ def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
     return override or os.environ.get("GAUNTLET_BASE_IMAGE") or spec.base_image
 
 
+def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[str], None] | None) -> str:
+    """The base to build on: the one asked for (``override``, ``GAUNTLET_BASE_IMAGE``) as it is;
+    else the plugin's official base, unless it is neither here nor pullable (no registry) while a
+    bootstrapped base is here: then that one, and the user is told."""
+    base = base_image_for(spec, override)
+    if override or os.environ.get("GAUNTLET_BASE_IMAGE") or exists(base) or not exists(BOOTSTRAP_NAME):
+        return base
+    from docker.errors import APIError
+
+    try:
+        client().images.pull(base)
+        return base
+    except APIError as e:
+        why = str(e.explanation or e).splitlines()[0][:200]
+        message = (f"the official base image {base} is not here and cannot be pulled ({why}); building on the "
+                   f"bootstrapped {BOOTSTRAP_NAME} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
+        if progress:
+            progress(message)
+        else:
+            import logging
+
+            logging.getLogger(__name__).warning(message)
+        return BOOTSTRAP_NAME
+
+
 def ca_bundle() -> Path | None:
     path = Path(os.environ.get("GAUNTLET_CA_BUNDLE") or DEFAULT_CA)
     return path if path.is_file() else None
@@ -186,7 +211,7 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
     """The image of ``spec``; returns its tag.  Reused when an image with its content hash exists;
     else pulled from ``registry`` (or ``GAUNTLET_IMAGE_REGISTRY``) as ``REG/<tag>`` when it has it;
     else built here (and pushed there with ``push_built``).  ``obtained[tag]`` says which."""
-    base = base_image_for(spec, base_image)
+    base = _available_base(spec, base_image, progress)
     tag = tag_for(spec, base)
     if not rebuild and (tag in _built or exists(tag)):
         _built.add(tag)
