@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.benchmarks.passk import mean_pass_at_k
+from harness.errors import UsageError
 
 DEFAULT_DATASET = "livecodebench/code_generation_lite"
 DEFAULT_KS = (1, 5)
@@ -25,7 +26,7 @@ FIELDS = ("question_title", "question_content", "platform", "question_id", "cont
           "difficulty", "public_test_cases", "private_test_cases", "metadata")
 
 
-class LCBError(ValueError):
+class LCBError(UsageError, ValueError):
     """Bad input (unreadable dataset or samples, bad date): a usage error."""
 
 
