@@ -22,12 +22,13 @@ from pathlib import Path
 import pluggy
 
 from harness import builtin, hookspecs
+from harness.errors import InfraError
 from harness.language import LanguageInfo
 
 GROUP = "gauntlet"
 
 
-class PluginError(Exception):
+class PluginError(InfraError):
     """A plugin breaks the hook contract."""
 
 

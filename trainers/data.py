@@ -20,10 +20,11 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable
 
+from harness.errors import UsageError
 from trainers import harmony
 
 
-class DataError(ValueError):
+class DataError(UsageError, ValueError):
     """A data file that cannot be used; the message names the file and line."""
 
 

@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.errors import UsageError
 from trainers import data, gates
 from trainers.config import PREVIOUS, TrainConfig
 
 
-class StageError(RuntimeError):
+class StageError(UsageError, RuntimeError):
     """A stage that cannot start (missing previous adapter, no data); the message says what to run."""
 
 

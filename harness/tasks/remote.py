@@ -22,18 +22,19 @@ from harness.mutation import Mutation
 JOB_MEMORY_MB = 1024
 
 
-def session_spec(language: str, backend: str, limits, network: bool, key: str) -> dict[str, Any]:
-    return {"language": language, "backend": backend, "limits": limits, "network": network, "key": key}
+def session_spec(language: str, backend: str, limits, network: bool, key: str, registry: str | None = None) -> dict[str, Any]:
+    return {"language": language, "backend": backend, "limits": limits, "network": network, "key": key, "registry": registry}
 
 
 def _open(tree: Path, spec: dict[str, Any]):
     from harness.plugins import get_plugin_manager
-    from harness.sandbox import get_backend
+    from harness.sandbox import backend_options, get_backend
 
     image = get_plugin_manager().hook.gauntlet_image(language=spec["language"]) if spec["backend"] == "docker" else None
+    backend = get_backend(spec["backend"], **backend_options(spec["backend"], spec.get("registry")))
     # One build cache per node process: two processes on a node never share one at once.
-    session = get_backend(spec["backend"]).open(tree, image=image, limits=spec["limits"], network=spec["network"],
-                                                cache_key=f"{spec['key']}-ray{os.getpid()}")
+    session = backend.open(tree, image=image, limits=spec["limits"], network=spec["network"],
+                           cache_key=f"{spec['key']}-ray{os.getpid()}")
     session.language = spec["language"]
     return session
 
