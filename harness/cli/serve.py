@@ -32,6 +32,8 @@ def serve_rewards(
     check_backend(backend)
     jobs = open_jobs(executor, ray_address)
     engine = RewardEngine(EngineOptions(workers=workers, backend=backend), jobs=jobs)
+    if jobs is None:
+        _ = engine.executor  # started now: without a jail (or Docker) the server stops here, exit 3
     server = serve(host, port, engine, max_inflight, max_queue)
     console.print(f"serving rewards on http://{host}:{server.server_address[1]}/get_reward (Ctrl-C stops)")
     run_forever(server)
