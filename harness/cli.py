@@ -60,8 +60,22 @@ def _main(
 
 
 @app.command()
-def plugins(as_json: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
-    """List installed plugins: name, version, languages, hooks implemented (and broken ones)."""
+def plugins(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document (a list)."),
+    backends: bool = typer.Option(False, "--backends", help="List the sandbox backends instead of the plugins."),
+) -> None:
+    """List installed plugins: name, version, languages, hooks implemented (and broken ones), then the
+    sandbox backends: name, where from (built in, or the distribution whose entry point registers it).
+
+    Examples:
+
+      gauntlet plugins --json
+
+      gauntlet plugins --backends --json
+    """
+    if backends:
+        _list_backends(as_json)
+        return
     pm = get_plugin_manager()
     infos = pm.infos
     if as_json:
@@ -69,12 +83,34 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Print one JSON d
         return
     if not infos:
         console.print("No plugins installed. Try: pip install -e plugins/python")
-        return
-    table = Table("plugin", "version", "languages", "hooks", "status")
+    else:
+        table = Table("plugin", "version", "languages", "hooks", "status")
+        for i in infos:
+            hooks = ", ".join(h.removeprefix("gauntlet_") for h in i.hooks)
+            status = f"[red]broken: {i.error}[/red]" if i.error else "[green]ok[/green]"
+            table.add_row(i.distribution or i.name, i.version or "-", ", ".join(i.languages) or "-", hooks, status)
+        console.print(table)
+    _list_backends(False)
+
+
+def _list_backends(as_json: bool) -> None:
+    """Each backend is imported (not started), so that a broken one shows why, as broken plugins do."""
+    from harness.sandbox import BackendLoadError, backend_infos
+
+    infos = backend_infos()
     for i in infos:
-        hooks = ", ".join(h.removeprefix("gauntlet_") for h in i.hooks)
-        status = f"[red]broken: {i.error}[/red]" if i.error else "[green]ok[/green]"
-        table.add_row(i.distribution or i.name, i.version or "-", ", ".join(i.languages) or "-", hooks, status)
+        if i.error is None:
+            try:
+                i.load()
+            except BackendLoadError as e:
+                i.error = str(e)
+    if as_json:
+        print(json.dumps([i.to_dict() for i in infos], indent=2))
+        return
+    table = Table("backend", "from", "object", "status")
+    for i in infos:
+        status = f"[red]{i.error}[/red]" if i.error else "[green]ok[/green]"
+        table.add_row(i.name, i.origin, i.object, status)
     console.print(table)
 
 
@@ -83,7 +119,9 @@ def check_cmd(
     path: Path = typer.Argument(..., help="The project directory to evaluate."),
     patch: Optional[Path] = typer.Option(None, "--patch", "-p", help="A unified diff (git style or plain) to apply first."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Language plugin to use (default: detected)."),
-    backend: str = typer.Option("local", "--backend", "-b", help="Sandbox backend: local (default) or docker."),
+    backend: str = typer.Option("local", "--backend", "-b",
+                                help="Sandbox backend: local (default), docker, or one that an installed distribution "
+                                     "registers (gauntlet plugins --backends lists them)."),
     select: Optional[list[str]] = typer.Option(None, "--test", "-t", help="Run only this test id (repeatable)."),
     timeout: float = typer.Option(600.0, help="Seconds allowed per step (build, tests, lint)."),
     lint: bool = typer.Option(True, help="Run the linter."),
