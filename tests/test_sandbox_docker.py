@@ -11,35 +11,24 @@ import os
 from pathlib import Path
 
 import pytest
-from sandbox_conformance import SandboxConformance
 
 from harness.sandbox import Limits, SandboxError
-
-
-def _docker_or_skip():
-    try:
-        from harness.sandbox.docker import DockerBackend
-
-        return DockerBackend()
-    except SandboxError as e:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(reason=f"no Docker daemon: {e}")
+from harness.testing import SandboxConformance, docker_or_skip
 
 
 @pytest.fixture(scope="module")
-def backend():
-    b = _docker_or_skip()
-    from harness.sandbox import images
-
-    # No registry here: build on the bootstrapped Debian base when it exists (CI exports the same).
-    if images.exists(images.BOOTSTRAP_NAME):
-        os.environ.setdefault("GAUNTLET_BASE_IMAGE", images.BOOTSTRAP_NAME)
-    return b
+def docker_backend():
+    # No registry here: docker_or_skip builds on the bootstrapped Debian base when it exists (CI exports the same).
+    return docker_or_skip()
 
 
 @pytest.fixture(scope="module")
-def python_image(backend):
+def backend(docker_backend):
+    return docker_backend
+
+
+@pytest.fixture(scope="module")
+def python_image(docker_backend):
     from gauntlet_python.image import spec
 
     return spec()
@@ -49,6 +38,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify
 
 
 class TestDockerConformance(SandboxConformance):
+    backend_name = "docker"  # built by the plugin's gauntlet_backend fixture, through the registry
+
     @pytest.fixture(autouse=True)
     def _image(self, python_image):
         self.image = python_image
@@ -56,6 +47,8 @@ class TestDockerConformance(SandboxConformance):
 
 class TestDockerExecConformance(SandboxConformance):
     """The same suite without the in-container agent: the path of images that have no Python."""
+
+    backend_name = "docker"
 
     @pytest.fixture(autouse=True)
     def _image(self, python_image, monkeypatch):

@@ -1,16 +1,8 @@
-import pytest
-from sandbox_conformance import SandboxConformance
-
-from harness.sandbox.local import LocalBackend
-
-
-@pytest.fixture
-def backend():
-    return LocalBackend()
+from harness.testing import SandboxConformance
 
 
 class TestLocalConformance(SandboxConformance):
-    pass
+    backend_name = "local"
 
 
 def test_command_dies_with_a_killed_harness(tmp_path):

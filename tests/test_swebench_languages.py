@@ -15,13 +15,13 @@ import pytest
 
 pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet[swebench])")
 
-from backend_parity import docker_or_skip  # noqa: E402
 from swe_fixtures import make_instance  # noqa: E402
 
 from harness.benchmarks.swebench.environments import OfficialEnvironment, OwnEnvironment  # noqa: E402
 from harness.benchmarks.swebench.predictions import empty_predictions, gold_predictions  # noqa: E402
 from harness.benchmarks.swebench.run import RunOptions, run  # noqa: E402
 from harness.plugins import get_plugin_manager  # noqa: E402
+from harness.testing import docker_or_skip  # noqa: E402
 
 RUST = dict(
     tool="cargo",

@@ -18,7 +18,9 @@ def check_cmd(
     path: Path = typer.Argument(..., help="The project directory to evaluate."),
     patch: Optional[Path] = typer.Option(None, "--patch", "-p", help="A unified diff (git style or plain) to apply first."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Language plugin to use (default: detected)."),
-    backend: str = typer.Option("local", "--backend", "-b", help="Sandbox backend: local (default) or docker."),
+    backend: str = typer.Option("local", "--backend", "-b",
+                                help="Sandbox backend: local (default), docker, or one that an installed distribution "
+                                     "registers (gauntlet plugins --backends lists them)."),
     select: Optional[list[str]] = typer.Option(None, "--test", "-t", help="Run only this test id (repeatable)."),
     timeout: float = typer.Option(600.0, help="Seconds allowed per step (build, tests, lint)."),
     lint: bool = typer.Option(True, help="Run the linter."),

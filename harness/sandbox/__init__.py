@@ -1,28 +1,20 @@
-"""Sandboxes: one protocol (``base``), several backends, chosen by name with ``get_backend``."""
+"""Sandboxes: one protocol (``base``), several backends, chosen by name with ``get_backend``.
+
+Backends are registered through the ``gauntlet.backends`` entry-point group (``registry``), so a
+third party adds one without touching the core; ``local`` and ``docker`` are built in.
+"""
 
 from __future__ import annotations
 
-import importlib
-
 from harness.sandbox.base import Backend, ExecResult, Limits, PatchResult, SandboxError, Session
-
-# name -> "module:Class"; imported on demand so a backend's dependencies (docker SDK) stay optional.
-BACKENDS = {
-    "local": "harness.sandbox.local:LocalBackend",
-    "docker": "harness.sandbox.docker:DockerBackend",
-}
-
-
-def get_backend(name: str, **options) -> Backend:
-    """Instantiate the backend called ``name``; ``ValueError`` for an unknown name."""
-    if name not in BACKENDS:
-        raise ValueError(f"unknown sandbox backend {name!r}; choose from: {', '.join(BACKENDS)}")
-    module, cls = BACKENDS[name].split(":")
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as e:
-        raise SandboxError(f"backend {name!r} is not available: {e}") from e
-    return getattr(mod, cls)(**options)
+from harness.sandbox.registry import (
+    BUILTIN_BACKENDS,
+    BackendInfo,
+    BackendLoadError,
+    backend_infos,
+    backend_names,
+    get_backend,
+)
 
 
 def backend_options(name: str, registry: str | None = None) -> dict:
@@ -32,4 +24,4 @@ def backend_options(name: str, registry: str | None = None) -> dict:
 
 
 __all__ = ["Backend", "ExecResult", "Limits", "PatchResult", "SandboxError", "Session", "get_backend", "backend_options",
-           "BACKENDS"]
+           "backend_names", "backend_infos", "BackendInfo", "BackendLoadError", "BUILTIN_BACKENDS"]

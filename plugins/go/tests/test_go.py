@@ -315,7 +315,7 @@ def test_offline_module_download_is_an_infra_error_that_names_network(tmp_path):
 def test_same_outcomes_under_the_docker_backend(uuid_module):
     """Known-good, failing subtest, no build, vet warning, gofmt, a published module: the Go image
     (official golang image, or Debian's Go 1.19 on the local base) gives the local verdicts and rewards."""
-    from backend_parity import assert_same_on_both_backends, docker_or_skip
+    from harness.testing import assert_same_on_both_backends, docker_or_skip
 
     docker_or_skip()
     textkit = {

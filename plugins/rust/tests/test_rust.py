@@ -298,7 +298,7 @@ def test_same_outcomes_under_the_docker_backend(itoa, tmp_path):
     """Known-good, failing test, failing doc test, no build, clippy warning, a published crate: the
     Rust image (official rust image, or Debian's cargo 0.66 / rustc 1.63 on the local base) gives
     the local backend's verdicts and rewards."""
-    from backend_parity import assert_same_on_both_backends, docker_or_skip
+    from harness.testing import assert_same_on_both_backends, docker_or_skip
 
     docker_or_skip()
     geo = {

@@ -385,7 +385,7 @@ def _prepare_in_docker(backend, pkg: Path) -> None:
 def test_same_outcomes_under_the_docker_backend():
     """vitest + tsc, jest, node:test + eslint: the Node image (official node image, or Debian with
     Node 22 from npm on the local base) gives the local verdicts and rewards, offline from its caches."""
-    from backend_parity import assert_same_on_both_backends, docker_or_skip
+    from harness.testing import assert_same_on_both_backends, docker_or_skip
 
     backend = docker_or_skip()
     for pkg in (VITEST, JEST, NODETEST):

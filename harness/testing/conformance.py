@@ -1,14 +1,53 @@
 """The sandbox conformance suite: every backend runs these tests unchanged.
 
-A backend's test module subclasses ``SandboxConformance`` and provides a ``backend`` fixture (and may
-override ``image``).  The tests only use the protocol of ``harness.sandbox.base``.
+A backend's test module subclasses ``SandboxConformance`` and names the backend to test, either by
+its registered name (an entry point of the ``gauntlet.backends`` group) or with its own ``backend``
+fixture; ``image`` and ``limits`` are class attributes it may override::
+
+    from harness.testing import SandboxConformance
+
+    class TestMyBackendConformance(SandboxConformance):
+        backend_name = "k8s"             # or leave it out and run: pytest --gauntlet-backend k8s
+        image = "python:3.12-slim"       # for backends that run images
+
+The ``backend`` fixture comes from the pytest plugin ``harness.testing.plugin`` (``gauntlet_backend``:
+the backend is built with ``get_backend``; a backend that cannot start, such as Docker without a
+daemon, skips with the reason, or fails where ``CI=true``).  The tests use only the protocol of
+``harness.sandbox.base``; a test that a backend cannot pass by design skips with a reason that the
+backend itself reports (``protections``, ``cache_dir`` returning None).
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from harness.sandbox import Limits
+from harness.sandbox import Backend, Limits, SandboxError, get_backend
+
+
+def backend_or_skip(name: str, **options) -> Backend:
+    """``get_backend(name, **options)``, or a skip with the reason where the backend cannot start
+    (no Docker daemon).  Where ``CI=true`` that is a failure instead; an unknown name or a backend
+    that fails to import (``BackendLoadError``) always fails.  For ``docker`` the bootstrapped Debian
+    base (``gauntlet images bootstrap``) becomes ``GAUNTLET_BASE_IMAGE`` when it exists and none is set."""
+    from harness.sandbox import BackendLoadError
+
+    try:
+        backend = get_backend(name, **options)
+    except BackendLoadError:
+        raise
+    except SandboxError as e:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(reason=f"sandbox backend {name!r} cannot start here: {e}")
+    if name == "docker":
+        from harness.sandbox import images
+
+        if images.exists(images.BOOTSTRAP_NAME):
+            os.environ.setdefault("GAUNTLET_BASE_IMAGE", images.BOOTSTRAP_NAME)
+    return backend
+
 
 PY = "python3"
 FIX_DIFF = """\
@@ -22,8 +61,16 @@ diff --git a/hello.txt b/hello.txt
 
 
 class SandboxConformance:
-    image = None
+    """The suite; subclass it in a module whose name pytest collects (``test_*.py``) as ``Test…``."""
+
+    backend_name: str | None = None  # a registered backend; None: ``--gauntlet-backend NAME``
+    image = None  # what ``Backend.open`` gets as ``image`` (an image name or an ImageSpec)
     limits = Limits(timeout=30)
+
+    @pytest.fixture
+    def backend(self, gauntlet_backend):
+        """The backend under test; override this fixture to build one yourself."""
+        return gauntlet_backend
 
     @pytest.fixture
     def workspace(self, tmp_path):
