@@ -8,7 +8,6 @@ does not apply); 2 usage error (bad path, unknown language, bad option); 3 infra
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -17,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from harness import __version__
+from harness import __version__, settings
 from harness.evaluate import CheckOptions, UsageError, check
 from harness.outcome import Outcome, Status
 from harness.plugins import get_plugin_manager
@@ -55,7 +54,7 @@ def _main(
         raise typer.Exit()
     if unsafe_host:
         # An environment variable, so that worker processes (Ray jobs, process pools) see it too.
-        os.environ["GAUNTLET_UNSAFE_HOST"] = "1"
+        settings.export("GAUNTLET_UNSAFE_HOST", "1")
         err.print("warning: --unsafe-host: untrusted code would run with your user's access to this machine")
 
 

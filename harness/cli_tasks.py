@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness import settings
 from harness.cli_jobs import executor_option, open_jobs, ray_address_option
 
 tasks_app = typer.Typer(help="Generate training / evaluation tasks from injected bugs.", no_args_is_help=True)
@@ -87,7 +87,7 @@ def generate(
     except (ValueError, NativeToolMissing) as e:
         fail_usage(str(e))
     if image_registry:  # read by harness.sandbox.images here, and forwarded to Ray nodes with each job
-        os.environ["GAUNTLET_IMAGE_REGISTRY"] = image_registry
+        settings.export("GAUNTLET_IMAGE_REGISTRY", image_registry)
     opts = GenerateOptions(
         language=lang, repo_name=name or f"local/{source.resolve().name}", output=output,
         store=store or output.with_name(output.name + ".repos"), backend=backend, max_tasks=max_tasks,

@@ -23,12 +23,12 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from harness import settings
 from harness.language import ImageSpec
 from harness.sandbox.base import SandboxError
 
 LABEL = "gauntlet"
 CA_NAME = "ca-certificates.crt"
-DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"
 BOOTSTRAP_NAME = "gauntlet-base:bookworm"
 
 
@@ -64,11 +64,11 @@ def client():
 
 
 def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
-    return override or os.environ.get("GAUNTLET_BASE_IMAGE") or spec.base_image
+    return override or settings.base_image() or spec.base_image
 
 
 def ca_bundle() -> Path | None:
-    path = Path(os.environ.get("GAUNTLET_CA_BUNDLE") or DEFAULT_CA)
+    path = settings.ca_bundle()
     return path if path.is_file() else None
 
 
@@ -139,7 +139,7 @@ def _build(context: Path, tag: str, buildargs: dict[str, str], labels: dict[str,
 
 def registry_from_env(registry: str | None = None) -> str | None:
     """The registry to pull language images from: ``registry``, else ``GAUNTLET_IMAGE_REGISTRY``."""
-    reg = registry if registry is not None else os.environ.get("GAUNTLET_IMAGE_REGISTRY")
+    reg = registry if registry is not None else settings.image_registry()
     return reg.rstrip("/") if reg else None
 
 
