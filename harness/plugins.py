@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import os
 import sys
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pluggy
 
-from harness import builtin, hookspecs
+from harness import builtin, hookspecs, settings
 from harness.errors import InfraError
 from harness.language import LanguageInfo
 
@@ -86,7 +85,7 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.pm.register(builtin, name="gauntlet.builtin")
         self.infos: list[PluginInfo] = []
-        if os.environ.get("GAUNTLET_TRACE"):
+        if settings.trace():
             self.pm.trace.root.setwriter(sys.stderr.write)
             self.pm.enable_tracing()
         if load_entry_points:
@@ -97,10 +96,10 @@ class PluginManager:
         return self.pm.hook
 
     def load_entry_points(self) -> None:
-        only = _env_list("GAUNTLET_PLUGINS")
-        skip = _env_list("GAUNTLET_DISABLE_PLUGINS")
+        only = settings.only_plugins()
+        skip = settings.disabled_plugins()
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-            if (only is not None and ep.name not in only) or ep.name in (skip or ()):
+            if (only is not None and ep.name not in only) or ep.name in skip:
                 continue
             dist = getattr(ep, "dist", None)
             info = PluginInfo(
@@ -163,11 +162,6 @@ class PluginManager:
             if score > best_score:
                 best, best_score = language_hook().name, score
         return best
-
-
-def _env_list(name: str) -> set[str] | None:
-    value = os.environ.get(name)
-    return None if value is None else {v.strip() for v in value.split(",") if v.strip()}
 
 
 _manager: PluginManager | None = None

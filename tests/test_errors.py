@@ -28,6 +28,7 @@ INTERNAL = {"_Uncached", "TimeoutException", "OutputLimitExceeded", "TestHang"}
 EXPECTED = {
     "harness.sandbox.base.SandboxError": (InfraError, RuntimeError),
     "harness.sandbox.jail.JailUnavailable": (InfraError, RuntimeError),
+    "harness.sandbox.registry.BackendLoadError": (InfraError, RuntimeError),
     "harness.benchmarks.executor.ExecutorError": (InfraError, RuntimeError),
     "harness.jobs.InfraFailure": (InfraError, RuntimeError),
     "harness.jobs.ExecutorUnavailable": (InfraError, RuntimeError),

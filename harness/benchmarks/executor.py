@@ -35,10 +35,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from harness import settings
 from harness.benchmarks.executor_worker import GRACE, HEADER
 from harness.errors import InfraError
 from harness.sandbox import jail
-from harness.sandbox.base import unsafe_host_default
 from harness.sandbox.local import make_pids_cgroup, remove_cgroup
 
 WORKER_SCRIPT = Path(__file__).with_name("executor_worker.py")
@@ -250,7 +250,7 @@ class Executor:
         self.size = max(1, workers or os.cpu_count() or 1)
         self.limits = limits
         self.backend = backend
-        unsafe_host = backend == "local" and (unsafe_host_default() if unsafe_host is None else unsafe_host)
+        unsafe_host = backend == "local" and (settings.unsafe_host() if unsafe_host is None else unsafe_host)
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._all: list[Worker] = []
         if backend == "docker":

@@ -14,14 +14,13 @@ share.  Other import packages (trainers, leaderboards) and third parties add com
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
 from rich.text import Text
 from typer.core import TyperGroup
 
-from harness import __version__
+from harness import __version__, settings
 from harness.cli.output import EXIT_CODES_HELP, EXIT_FAILED, EXIT_INFRA, EXIT_OK, EXIT_USAGE, console, err
 from harness.errors import GauntletError, InfraError
 
@@ -78,7 +77,7 @@ def _main(
     if unsafe_host:
         # An environment variable on purpose (not an argument): worker processes (Ray jobs, process
         # pools) inherit it.
-        os.environ["GAUNTLET_UNSAFE_HOST"] = "1"
+        settings.export("GAUNTLET_UNSAFE_HOST", "1")
         err.print("warning: --unsafe-host: untrusted code would run with your user's access to this machine")
 
 

@@ -17,16 +17,13 @@ assumed.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Iterable, Iterator
 
+from harness import settings
 from harness.jobs import INFRA_TRIES, ExecutorUnavailable, InfraFailure, JobResult, Resources, run_checked, unique_jobs
 from harness.jobs.versions import check, node_versions
 
 NODE_RETRIES = 3  # Ray's re-runs of a job whose worker process or node died
-# Settings that must mean the same on every node as on the driver: the image registry and base
-# image (part of an image's tag).  Set on the driver, they travel with each job (Ray's runtime_env).
-FORWARDED_ENV = ("GAUNTLET_IMAGE_REGISTRY", "GAUNTLET_BASE_IMAGE")
 
 
 class RayJobs:
@@ -59,7 +56,9 @@ class RayJobs:
             opts["memory"] = resources.memory_mb * 2**20
         if resources.docker:
             opts["resources"] = {"docker": 1}
-        env = {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
+        # Settings that must mean the same on every node as on the driver (the image registry and
+        # base image, part of an image's tag) travel with each job: Ray's runtime_env.
+        env = settings.forwarded()
         if env:
             opts["runtime_env"] = {"env_vars": env}
         return self._task.options(**opts).remote(self.versions, fn, *args)

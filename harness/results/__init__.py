@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from harness.sandbox.base import unsafe_host_default
+from harness import settings
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -44,7 +44,7 @@ class Manifest:
     host: dict[str, str] = field(default_factory=dict)
     # True when untrusted code ran without the local jail (--unsafe-host): its results are no
     # evidence of contained runs.
-    unsafe_host: bool = field(default_factory=unsafe_host_default)
+    unsafe_host: bool = field(default_factory=settings.unsafe_host)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from harness import settings
 from harness.outcome import BuildResult, Diagnostic, Outcome, Status, TestReport, TestResult
 from harness.rewards import reward_for
 from harness.rewards.parse import parse_completion
@@ -260,12 +261,10 @@ def default_engine() -> RewardEngine:
     global _default
     with _default_lock:
         if _default is None:
-            import os
-
-            jobs = None
-            if os.environ.get("GAUNTLET_EXECUTOR", "local") != "local":
+            jobs, name = None, settings.executor()
+            if name != "local":
                 from harness.jobs import get_executor
 
-                jobs = get_executor(os.environ["GAUNTLET_EXECUTOR"], address=os.environ.get("GAUNTLET_RAY_ADDRESS"))
+                jobs = get_executor(name, address=settings.ray_address())
             _default = RewardEngine(jobs=jobs)
         return _default

@@ -11,7 +11,6 @@ A command that fails, times out or hits a limit is *not* an error: it is an ``Ex
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -148,17 +147,6 @@ class Backend(Protocol):
 
     def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False,
              cache_key: str | None = None) -> Session: ...
-
-
-def unsafe_host_default() -> bool:
-    """``GAUNTLET_UNSAFE_HOST=1`` (the CLI's ``--unsafe-host``): the local backend and the solution
-    executor run without their jail (trusted code only)."""
-    return os.environ.get("GAUNTLET_UNSAFE_HOST", "") not in ("", "0")
-
-
-def cache_root() -> Path:
-    """Where persistent caches live on the host: ``$GAUNTLET_CACHE_DIR`` or ``~/.cache/gauntlet``."""
-    return Path(os.environ.get("GAUNTLET_CACHE_DIR") or Path.home() / ".cache" / "gauntlet")
 
 
 def workspace_key(workspace: Path) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import atexit
 import io
 import json
-import os
 import select
 import socket
 import struct
@@ -35,6 +34,7 @@ import threading
 import time
 from pathlib import Path, PurePosixPath
 
+from harness import settings
 from harness.language import ImageSpec
 from harness.sandbox import images
 from harness.sandbox.base import (
@@ -120,7 +120,7 @@ class Container:
         )
         try:
             self.id = api.create_container(
-                image, command=["sh", "-c", BOOT if _agent_wanted() else NO_AGENT, AGENT, user or ""],
+                image, command=["sh", "-c", BOOT if settings.docker_agent() else NO_AGENT, AGENT, user or ""],
                 entrypoint=[], user="0", stdin_open=True,
                 detach=False, working_dir=WORKDIR, labels=images.sandbox_labels(), volumes=[CACHE], host_config=host,
             )["Id"]
@@ -236,10 +236,6 @@ class Container:
             pass
 
 
-def _agent_wanted() -> bool:
-    return os.environ.get("GAUNTLET_DOCKER_AGENT") != "0"
-
-
 def _explain(e: Exception) -> str:
     text = str(e)
     if "no space left" in text.lower():
@@ -281,7 +277,7 @@ class DockerBackend:
             images.ensure_present(str(image))
             name, user = str(image), None
         key = cache_key or workspace_key(ws)
-        pool_key = (name, user, limits, network, key, _agent_wanted())
+        pool_key = (name, user, limits, network, key, settings.docker_agent())
         container = _pool.take(pool_key) or Container(self.client, name, user, limits, network, key)
         try:
             tar = _tar_dir(ws, container.uid, container.gid)

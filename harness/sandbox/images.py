@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from harness import settings
 from harness.language import ImageSpec
 from harness.sandbox.base import SandboxError
 
@@ -31,7 +32,6 @@ LABEL = "gauntlet"
 SANDBOX_LABEL = "gauntlet.sandbox"  # containers that run code (sessions, executor workers)
 OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
 CA_NAME = "ca-certificates.crt"
-DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"
 BOOTSTRAP_NAME = "gauntlet-base:bookworm"
 
 
@@ -67,7 +67,7 @@ def client():
 
 
 def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
-    return override or os.environ.get("GAUNTLET_BASE_IMAGE") or spec.base_image
+    return override or settings.base_image() or spec.base_image
 
 
 def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[str], None] | None) -> str:
@@ -75,7 +75,7 @@ def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[s
     else the plugin's official base, unless it is neither here nor pullable (no registry) while a
     bootstrapped base is here: then that one, and the user is told."""
     base = base_image_for(spec, override)
-    if override or os.environ.get("GAUNTLET_BASE_IMAGE") or exists(base) or not exists(BOOTSTRAP_NAME):
+    if override or settings.base_image() or exists(base) or not exists(BOOTSTRAP_NAME):
         return base
     from docker.errors import APIError
 
@@ -96,7 +96,7 @@ def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[s
 
 
 def ca_bundle() -> Path | None:
-    path = Path(os.environ.get("GAUNTLET_CA_BUNDLE") or DEFAULT_CA)
+    path = settings.ca_bundle()
     return path if path.is_file() else None
 
 
@@ -167,7 +167,7 @@ def _build(context: Path, tag: str, buildargs: dict[str, str], labels: dict[str,
 
 def registry_from_env(registry: str | None = None) -> str | None:
     """The registry to pull language images from: ``registry``, else ``GAUNTLET_IMAGE_REGISTRY``."""
-    reg = registry if registry is not None else os.environ.get("GAUNTLET_IMAGE_REGISTRY")
+    reg = registry if registry is not None else settings.image_registry()
     return reg.rstrip("/") if reg else None
 
 

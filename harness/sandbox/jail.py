@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import settings
 from harness.sandbox.base import SandboxError
 
 NOBODY = 65534  # the uid and gid commands run as when the harness is root
@@ -112,7 +113,7 @@ def toolchain_paths() -> tuple[str, ...]:
     defaults = {"RUSTUP_HOME": f"{home}/.rustup", "CARGO_HOME": f"{home}/.cargo", "GOROOT": "", "GOPATH": f"{home}/go",
                 "GOMODCACHE": "", "JAVA_HOME": ""}
     found += [os.environ.get(var) or default for var, default in defaults.items()]
-    extra = [p for p in os.environ.get("GAUNTLET_JAIL_BIND", "").split(":") if p]
+    extra = settings.jail_bind()
     missing = [p for p in extra if not os.path.isdir(p)]
     if missing:
         raise JailUnavailable(f"GAUNTLET_JAIL_BIND names directories that do not exist: {', '.join(missing)}")

@@ -33,6 +33,7 @@ import time
 import uuid
 from pathlib import Path
 
+from harness import settings
 from harness.sandbox import jail
 from harness.sandbox.base import (
     ExecResult,
@@ -40,10 +41,8 @@ from harness.sandbox.base import (
     PatchResult,
     SandboxError,
     apply_patch_via_exec,
-    cache_root,
     check_relative,
     limit_from_output,
-    unsafe_host_default,
     workspace_key,
 )
 from harness.sandbox.capture import BoundedCapture
@@ -155,7 +154,7 @@ class LocalBackend:
     def __init__(self, unsafe_host: bool | None = None):
         """``unsafe_host``: run commands without the jail, as the calling user (trusted code only);
         default ``GAUNTLET_UNSAFE_HOST``."""
-        self.unsafe_host = unsafe_host_default() if unsafe_host is None else unsafe_host
+        self.unsafe_host = settings.unsafe_host() if unsafe_host is None else unsafe_host
 
     def open(
         self, workspace, *, image=None, limits: Limits | None = None, network: bool = False, cache_key: str | None = None
@@ -254,7 +253,7 @@ class LocalSession:
         self.network = network
         self.unsafe_host = unsafe_host
         version = None if unsafe_host else jail.check()  # refuses before anything is copied
-        self._cache = cache_root() / "local" / (cache_key or workspace_key(workspace))
+        self._cache = settings.cache_dir() / "local" / (cache_key or workspace_key(workspace))
         self._root = Path(tempfile.mkdtemp(prefix="gauntlet-local-"))
         self._closed = False
         self._cgroup: Path | None = None
@@ -300,8 +299,7 @@ class LocalSession:
 
     # -- setup -----------------------------------------------------------------------------------
     def _base_env(self) -> dict[str, str]:
-        extra = os.environ.get("GAUNTLET_PASSENV", "")
-        names = set(PASSENV) | {n for n in extra.split(",") if n}
+        names = set(PASSENV) | set(settings.passenv())
         env = {k: v for k, v in os.environ.items() if k in names}
         env.update(_host_toolchain_env())
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")

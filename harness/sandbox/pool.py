@@ -9,16 +9,16 @@ the longest is removed.  All idle containers are removed when the process exits.
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 from collections import OrderedDict
+
+from harness import settings
 
 
 class Pool:
     def __init__(self, per_key: int | None = None, total: int | None = None):
-        env = os.environ.get
-        self.per_key = int(env("GAUNTLET_DOCKER_POOL", "4")) if per_key is None else per_key
-        self.total = int(env("GAUNTLET_DOCKER_POOL_TOTAL", "16")) if total is None else total
+        self.per_key = settings.docker_pool() if per_key is None else per_key
+        self.total = settings.docker_pool_total() if total is None else total
         self._idle: OrderedDict[int, tuple] = OrderedDict()  # id(container) -> (key, container), oldest first
         self._lock = threading.Lock()
         atexit.register(self.drain)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from gauntlet_python import image, junit, ruff
 from gauntlet_python.mutate import mutations
-from harness import hookimpl
+from harness import hookimpl, settings
 from harness.language import LanguageInfo
 from harness.mutation import VariantResult
 from harness.outcome import BuildResult, Diagnostic, LintReport, TestReport
@@ -173,7 +172,7 @@ def gauntlet_test_variants(session, variants):
     request = {"variants": [{"file": v.file, "text": v.text, "selection": v.selection, "fail_fast": v.fail_fast}
                             for v in variants],
                "timeout": per_variant, "clean_args": _pytest_args(VARIANT_REPORT, None, False),
-               "warm": os.environ.get("GAUNTLET_PYTHON_WARM", "1") != "0", "out": VARIANT_RESULTS, "log": VARIANT_LOG}
+               "warm": settings.python_warm(), "out": VARIANT_RESULTS, "log": VARIANT_LOG}
     leftovers = [VARIANT_RESULTS, VARIANT_LOG, VARIANT_REPORT, VARIANT_LOG + ".clean", VARIANT_REPORT + ".clean",
                  VARIANT_LOG + ".warm"]
     session.exec(["rm", "-f", *leftovers])

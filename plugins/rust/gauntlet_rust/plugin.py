@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from gauntlet_rust import build as build_step
 from gauntlet_rust import image, runner, schemata
 from gauntlet_rust import lint as lint_step
 from gauntlet_rust import mutate as mutate_step
-from harness import hookimpl
+from harness import hookimpl, settings
 from harness.language import LanguageInfo
 from harness.outcome import BuildResult, Diagnostic, TestReport
 
@@ -82,6 +81,6 @@ def gauntlet_mutate(workspace, options):
 def gauntlet_test_variants(session, variants):
     """Mutant schemata (``schemata``): one build for a batch of variants; ``GAUNTLET_RUST_SCHEMATA=0``
     turns it off, and each variant is then built on its own by the core."""
-    if session.language != LANGUAGE or not _has_manifest(session) or os.environ.get("GAUNTLET_RUST_SCHEMATA") == "0":
+    if session.language != LANGUAGE or not _has_manifest(session) or not settings.rust_schemata():
         return None
     return schemata.test_variants(session, variants)
