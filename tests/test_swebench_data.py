@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet[swebench])")
+pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet-harness[swebench])")
 
 from harness.benchmarks.swebench.dataset import DatasetError, language_of, load_instances, select  # noqa: E402
 from harness.benchmarks.swebench.guard import find_test_edits  # noqa: E402

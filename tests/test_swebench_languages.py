@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet[swebench])")
+pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet-harness[swebench])")
 
 from swe_fixtures import make_instance  # noqa: E402
 

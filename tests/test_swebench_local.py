@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet[swebench])")
+pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet-harness[swebench])")
 
 from swe_fixtures import make_instance  # noqa: E402
 

@@ -10,7 +10,7 @@ from harness.plugins import get_plugin_manager
 from harness.tasks.generate import GenerateOptions, generate
 from harness.tasks.stats import compute, gates
 
-pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet[swebench])")
+pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet-harness[swebench])")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet[swebench])")
+pytest.importorskip("swebench", reason="the swebench extra is not installed (pip install gauntlet-harness[swebench])")
 
 from harness.plugins import get_plugin_manager  # noqa: E402
 from harness.tasks.generate import GenerateOptions, generate  # noqa: E402

@@ -39,7 +39,7 @@ def test_ipo_gates_and_abort():
     warn = gates.ipo_gates([{"rewards/chosen": 0.08, "rewards/rejected": 0.0, "rewards/accuracies": 1.0}], cfg)
     assert warn["kl_divergence"]["passed"] and "warning" in warn["kl_divergence"]["why"]
 
-    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'gauntlet[train]')")
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'gauntlet-harness[train]')")
     cb = gates.ipo_abort_callback(cfg)
     control = SimpleNamespace(should_training_stop=False)
     cb.on_log(None, SimpleNamespace(global_step=5), control, logs=fine[0])
@@ -58,7 +58,7 @@ def test_grpo_gates_and_collapse():
     g = gates.grpo_gates(flat, cfg)
     assert not any(x["passed"] for x in g.values())
 
-    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'gauntlet[train]')")
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'gauntlet-harness[train]')")
     cb = gates.grpo_collapse_callback(cfg, patience=3)
     control = SimpleNamespace(should_training_stop=False)
     for step, entry in enumerate(flat[:2] + learning[:1] + flat[:2]):

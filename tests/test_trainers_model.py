@@ -2,8 +2,8 @@
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'gauntlet[train]')")
-transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install 'gauntlet[train]')")
+torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'gauntlet-harness[train]')")
+transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install 'gauntlet-harness[train]')")
 
 from trainers.config import QLoRA  # noqa: E402
 from trainers.model import lora_targets  # noqa: E402

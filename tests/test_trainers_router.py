@@ -120,8 +120,8 @@ def test_workspace_detection_through_the_plugins(tmp_path):
 
 
 def test_real_adapters_switch(tmp_path):
-    torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'gauntlet[train]')")
-    pytest.importorskip("peft", reason="peft is not installed (pip install 'gauntlet[train]')")
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'gauntlet-harness[train]')")
+    pytest.importorskip("peft", reason="peft is not installed (pip install 'gauntlet-harness[train]')")
     from peft import LoraConfig, get_peft_model
 
     from trainers import tiny

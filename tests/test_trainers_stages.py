@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 for module in ("torch", "transformers", "trl", "peft", "datasets", "tokenizers"):
-    pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet[train]')")
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet-harness[train]')")
 pytest.importorskip("swebench", reason="the swebench extra is not installed")
 
 from typer.testing import CliRunner  # noqa: E402

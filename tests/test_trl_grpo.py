@@ -16,7 +16,7 @@ import shutil
 import pytest
 
 for module in ("torch", "transformers", "trl", "peft", "datasets", "tokenizers"):
-    pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet[train]')")
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet-harness[train]')")
 
 from harness.plugins import get_plugin_manager  # noqa: E402
 

@@ -66,7 +66,7 @@ class LoopbackCluster:
                  head_docker: int | str | None = "auto"):
         ray = shutil.which("ray")
         if ray is None:
-            raise RuntimeError("the `ray` command is not installed (pip install 'gauntlet[ray]')")
+            raise RuntimeError("the `ray` command is not installed (pip install 'gauntlet-harness[ray]')")
         self._ray = ray
         # Ray's socket paths must stay short (AF_UNIX limit): a short private directory under /tmp.
         self.dir = Path(tempfile.mkdtemp(prefix="gray-", dir="/tmp"))

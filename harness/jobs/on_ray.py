@@ -33,7 +33,7 @@ class RayJobs:
         try:
             import ray
         except ImportError as e:
-            raise ExecutorUnavailable("--executor ray needs Ray: pip install 'gauntlet[ray]'") from e
+            raise ExecutorUnavailable("--executor ray needs Ray: pip install 'gauntlet-harness[ray]'") from e
         self.ray = ray
         self.owned = not ray.is_initialized()
         if self.owned:

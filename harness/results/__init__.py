@@ -58,7 +58,7 @@ def installed_versions() -> dict[str, str]:
     """Versions of gauntlet and of every installed plugin distribution."""
     from importlib.metadata import entry_points
 
-    out = {"gauntlet": _version("gauntlet")}
+    out = {"gauntlet": _version("gauntlet-harness")}  # the distribution; the key stays the CLI's name
     for ep in entry_points(group="gauntlet"):
         dist = getattr(ep, "dist", None)
         if dist is not None:

@@ -49,7 +49,7 @@ def client():
         import docker
         from docker.errors import DockerException
     except ImportError as e:
-        raise SandboxError("the Docker backend needs the docker SDK: pip install 'gauntlet[docker]'") from e
+        raise SandboxError("the Docker backend needs the docker SDK: pip install 'gauntlet-harness[docker]'") from e
     try:
         c = docker.from_env(timeout=600)
         c.ping()

@@ -8,7 +8,7 @@
   ``gauntlet_backend`` fixture, the ``docker`` marker); pytest loads it through its ``pytest11``
   entry point once gauntlet is installed.
 
-Needs pytest (``pip install 'gauntlet[test]'``); nothing in the core imports this package.
+Needs pytest (``pip install 'gauntlet-harness[test]'``); nothing in the core imports this package.
 See docs/writing-a-plugin.md, "Testing your plugin or backend with harness.testing".
 """
 
