@@ -41,13 +41,16 @@ def build(
 ) -> None:
     """Build each plugin's language image once; the tag is a hash of its content and base."""
     from harness.cli import console, fail_usage
-    from harness.plugins import get_plugin_manager
+    from harness.plugins import UnknownLanguage, get_plugin_manager
     from harness.sandbox import SandboxError, images
 
     pm = get_plugin_manager()
     langs = language or sorted(pm.languages())
     for lang in langs:
-        spec = pm.hook.gauntlet_image(language=lang)
+        try:
+            spec = pm.for_language(lang).gauntlet_image(language=lang)
+        except UnknownLanguage as e:
+            fail_usage(str(e))
         if spec is None:
             fail_usage(f"no installed plugin gives an image for {lang!r}")
         with console.status(f"building {lang}") as status:

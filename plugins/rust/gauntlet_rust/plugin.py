@@ -35,7 +35,7 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.image_spec() if language == LANGUAGE else None
+    return image.image_spec()
 
 
 def _has_manifest(session) -> bool:
@@ -48,8 +48,6 @@ def _has_manifest(session) -> bool:
 
 @hookimpl
 def gauntlet_build(session):
-    if session.language != LANGUAGE:
-        return None
     if not _has_manifest(session):
         return BuildResult(False, [Diagnostic("no Cargo.toml at the workspace root", file="Cargo.toml")])
     return build_step.build(session)
@@ -57,8 +55,6 @@ def gauntlet_build(session):
 
 @hookimpl
 def gauntlet_test(session, selection):
-    if session.language != LANGUAGE:
-        return None
     if not _has_manifest(session):
         return TestReport(error="no Cargo.toml at the workspace root")
     return runner.run_tests(session, selection)
@@ -66,15 +62,13 @@ def gauntlet_test(session, selection):
 
 @hookimpl
 def gauntlet_lint(session):
-    if session.language != LANGUAGE or not _has_manifest(session):
+    if not _has_manifest(session):
         return None
     return lint_step.lint(session)
 
 
 @hookimpl
 def gauntlet_mutate(workspace, options):
-    if options.language != LANGUAGE:
-        return None
     return mutate_step.mutate(Path(workspace), options)
 
 
@@ -82,6 +76,6 @@ def gauntlet_mutate(workspace, options):
 def gauntlet_test_variants(session, variants):
     """Mutant schemata (``schemata``): one build for a batch of variants; ``GAUNTLET_RUST_SCHEMATA=0``
     turns it off, and each variant is then built on its own by the core."""
-    if session.language != LANGUAGE or not _has_manifest(session) or os.environ.get("GAUNTLET_RUST_SCHEMATA") == "0":
+    if not _has_manifest(session) or os.environ.get("GAUNTLET_RUST_SCHEMATA") == "0":
         return None
     return schemata.test_variants(session, variants)
