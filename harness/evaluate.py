@@ -12,13 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import UsageError  # bad input from the user; also importable from here, as before
 from harness.outcome import Outcome, TestReport
 from harness.plugins import PluginManager, get_plugin_manager
 from harness.sandbox import Limits, SandboxError, get_backend
-
-
-class UsageError(Exception):
-    """Bad input from the user (CLI exit code 2)."""
 
 
 @dataclass

@@ -27,16 +27,17 @@ from pathlib import Path
 import pluggy
 
 from harness import builtin, hookspecs
+from harness.errors import InfraError, UsageError
 from harness.language import LanguageInfo
 
 GROUP = "gauntlet"
 
 
-class PluginError(Exception):
+class PluginError(InfraError):
     """A plugin breaks the hook contract."""
 
 
-class UnknownLanguage(PluginError, LookupError):
+class UnknownLanguage(UsageError, LookupError):
     """No installed plugin serves the language a per-language hook was asked for."""
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
 from harness.results import MANIFEST, RESULTS, read_manifest, read_records
 
 EXCERPT_CHARS = 2000
 INFRA_VERDICTS = {"infra_error", "error"}
 
 
-class RunError(ValueError):
+class RunError(UsageError, ValueError):
     """A path that is not a readable run directory."""
 
 

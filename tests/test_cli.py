@@ -91,3 +91,18 @@ def test_help_documents_exit_codes():
     r = gauntlet("check", "--help")
     assert r.returncode == 0 and "Examples" in r.stdout
     assert "2 usage error" in gauntlet("--help").stdout
+
+
+def test_a_missing_pytest_is_an_infrastructure_error_not_a_failing_patch():
+    """Where the sandbox's Python has no pytest (here: the system interpreter, first on PATH), a
+    correct patch must not be graded as failing tests: exit 3, no reward, how to install it."""
+    import os
+
+    if not Path("/usr/bin/python3").exists() or subprocess.run(["/usr/bin/python3", "-c", "import pytest"]).returncode == 0:
+        pytest.skip(reason="needs a /usr/bin/python3 without pytest")
+    r = subprocess.run([sys.executable, "-m", "harness", "check", str(EXAMPLE), "--patch", str(EXAMPLE / "fix.diff"),
+                        "--json"], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**os.environ, "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 3, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["reward"]["value"] is None and "pip install pytest" in doc["outcome"]["infra_error"]

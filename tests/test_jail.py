@@ -194,3 +194,9 @@ def test_an_unprivileged_harness_gets_a_user_namespace_jail(open_tmp):
 def test_a_missing_extra_bind_is_an_infrastructure_error():
     r = gauntlet("check", EXAMPLE, "--json", env={"GAUNTLET_JAIL_BIND": "/nonexistent/toolchain"})
     assert r.returncode == 3 and "/nonexistent/toolchain" in json.loads(r.stdout)["outcome"]["infra_error"], r.stderr
+
+
+def test_serve_rewards_refuses_to_start_without_the_jail(refused):
+    r = subprocess.run([sys.executable, "-m", "harness", "serve-rewards", "--port", "0"], capture_output=True, text=True,
+                       cwd=ROOT, timeout=120, env={**os.environ, **refused})
+    assert r.returncode == 3 and "namespaces" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 app = typer.Typer(help="Train per-language adapters: SFT -> IPO -> GRPO on QLoRA, with Gauntlet's rewards and gates. "
-                       "Needs the train extra: pip install 'gauntlet[train]' (4-bit QLoRA also needs CUDA and bitsandbytes).",
+                       "Needs the train extra: pip install 'gauntlet\\[train]' (4-bit QLoRA also needs CUDA and bitsandbytes).",
                   no_args_is_help=True, add_completion=False)
 
 EXIT_GATES = 1
@@ -20,7 +20,10 @@ EXIT_USAGE = 2
 
 def _overrides(items: list[str]) -> dict:
     """``--set grpo.max_steps=10`` pairs; values are read as TOML scalars."""
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the same parser, from PyPI (the train extra installs it)
+        import tomli as tomllib
 
     out = {}
     for item in items:
@@ -52,16 +55,17 @@ def _record(registry_path: Path, cfg, stage: str, out: Path, stage_gates: dict, 
 
 def _run(stage: str, config: Path, sets: list[str], as_json: bool, registry: Path) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     from trainers.config import ConfigError, load
     from trainers.data import DataError
 
     console = Console()
     try:
-        import trl  # noqa: F401
         import peft  # noqa: F401
+        import trl  # noqa: F401
     except ImportError as e:
-        console.print(f"[red]error:[/red] {e.name} is not installed: pip install 'gauntlet[train]'")
+        console.print(f"[red]error:[/red] {e.name} is not installed: pip install 'gauntlet\\[train]'")
         raise typer.Exit(EXIT_USAGE) from None
     from trainers.stages import RUNNERS, StageError
 
@@ -69,7 +73,7 @@ def _run(stage: str, config: Path, sets: list[str], as_json: bool, registry: Pat
         cfg = load(config, _overrides(sets))
         result = RUNNERS[stage](cfg)
     except (ConfigError, DataError, StageError) as e:
-        console.print(f"[red]error:[/red] {e}")
+        console.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(EXIT_USAGE) from None
     metrics = {k: v for k, v in result.extra.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
     entry = _record(registry, cfg, stage, result.output, result.gates, metrics)
@@ -139,6 +143,7 @@ def gate(
     """Re-check a finished stage's gates from its trainer_state.json, plus the regression gate when both runs are given.
     Exit 0 when every gate passes, 1 otherwise, 2 on bad input."""
     from rich.console import Console
+    from rich.markup import escape
 
     from trainers import gates
     from trainers.config import STAGES, ConfigError, load
@@ -154,7 +159,7 @@ def gate(
         if baseline and candidate:
             stage_gates["regression"] = gates.regression_gate(baseline, candidate, max_regression)
     except (ConfigError, FileNotFoundError, ValueError) as e:
-        console.print(f"[red]error:[/red] {e}")
+        console.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(EXIT_USAGE) from None
     gates.write(out, stage, stage_gates)
     _record(registry, cfg, stage, out, stage_gates)

@@ -18,13 +18,14 @@ _REGISTRY = typer.Option(DEFAULT_PATH, "--registry", help="Registry file (YAML).
 
 def _load(path: Path):
     from rich.console import Console
+    from rich.markup import escape
 
     from trainers.registry import Registry, RegistryError
 
     try:
         return Registry.load(path)
     except RegistryError as e:
-        Console().print(f"[red]error:[/red] {e}")
+        Console().print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
 
 
@@ -55,6 +56,7 @@ def promote(language: str = typer.Argument(...), id: Optional[str] = typer.Optio
             registry: Path = _REGISTRY) -> None:
     """Make an adapter the language's production adapter (its gates must all have passed); the previous one is retired."""
     from rich.console import Console
+    from rich.markup import escape
 
     from trainers.registry import RegistryError
 
@@ -62,7 +64,7 @@ def promote(language: str = typer.Argument(...), id: Optional[str] = typer.Optio
     try:
         entry = reg.promote(language, id)
     except RegistryError as e:
-        Console().print(f"[red]not promoted:[/red] {e}")
+        Console().print(f"[red]not promoted:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
     reg.save()
     Console().print(f"{entry['id']} is now production for {language}")

@@ -20,10 +20,16 @@ names the key, so a typo never silently trains with a default.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from harness.errors import UsageError
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the same parser, from PyPI (the train extra installs it)
+    import tomli as tomllib
 
 STAGES = ("sft", "ipo", "grpo")
 PREVIOUS = {"sft": None, "ipo": "sft", "grpo": "ipo"}
@@ -112,7 +118,7 @@ class TrainConfig:
         return p if p.is_absolute() or self.source is None else (self.source.parent / p)
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError, ValueError):
     """A config file that cannot be used; the message names the file and key."""
 
 

@@ -20,10 +20,11 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable
 
+from harness.errors import UsageError
 from trainers import harmony
 
 
-class DataError(ValueError):
+class DataError(UsageError, ValueError):
     """A data file that cannot be used; the message names the file and line."""
 
 
@@ -150,7 +151,7 @@ def preference_pairs(tokenizer, tasks: list[dict], candidates: dict[str, list[st
         spec = json.dumps(gauntlet_task(task, tree))
         rewards = engine.score(options, [spec] * len(options))
         keyed = sorted(((rank_key(r.value if r else None, parse_completion(c, "patch").artefact), c)
-                        for r, c in zip(rewards, options)), key=lambda kc: kc[0], reverse=True)
+                        for r, c in zip(rewards, options, strict=False)), key=lambda kc: kc[0], reverse=True)
         best_key, best = keyed[0]
         prompt = render(tokenizer, task_messages(task, tree, "ipo", rng), generation_prompt=True)
         for key, worse in keyed[1:]:

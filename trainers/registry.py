@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
+
 STATUSES = ("trained", "evaluating", "production", "retired")
 DEFAULT_PATH = Path("checkpoints/adapter_registry.yaml")
 
 
-class RegistryError(ValueError):
+class RegistryError(UsageError, ValueError):
     """A registry operation that is not allowed; the message says why."""
 
 

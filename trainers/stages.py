@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.errors import UsageError
 from trainers import data, gates
 from trainers.config import PREVIOUS, TrainConfig
 
 
-class StageError(RuntimeError):
+class StageError(UsageError, RuntimeError):
     """A stage that cannot start (missing previous adapter, no data); the message says what to run."""
 
 
@@ -196,7 +197,7 @@ def run_ipo(cfg: TrainConfig, samples_per_task: int = 4, max_new_tokens: int = 5
     else:  # sample the SFT adapter, as the roadmap does
         rows = data.grpo_rows(tokenizer, tasks_path, out / "work", cfg.seed)
         sampled = generate(model, tokenizer, [r["prompt"] for r in rows], max_new_tokens, samples_per_task, 0.7)
-        candidates = {r["instance_id"]: s for r, s in zip(rows, sampled)}
+        candidates = {r["instance_id"]: s for r, s in zip(rows, sampled, strict=False)}
         origin = f"sampled from {previous} ({samples_per_task} per task)"
     pairs, stats = data.preference_pairs(tokenizer, tasks, candidates, out / "work", seed=cfg.seed)
     if not pairs:

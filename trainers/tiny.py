@@ -27,7 +27,7 @@ PRESETS = {
 
 
 def build_tokenizer(texts: Iterable[str], vocab_size: int = 400):
-    from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token="<unk>"))

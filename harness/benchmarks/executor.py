@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from harness.benchmarks.executor_worker import GRACE, HEADER
+from harness.errors import InfraError
 from harness.sandbox import jail
 from harness.sandbox.base import unsafe_host_default
 from harness.sandbox.local import make_pids_cgroup, remove_cgroup
@@ -43,7 +44,7 @@ from harness.sandbox.local import make_pids_cgroup, remove_cgroup
 WORKER_SCRIPT = Path(__file__).with_name("executor_worker.py")
 
 
-class ExecutorError(RuntimeError):
+class ExecutorError(InfraError):
     """The executor itself failed (a worker cannot start): an infrastructure error."""
 
 

@@ -107,7 +107,7 @@ class DockerWorker(Worker):
             cid = api.create_container(
                 self.image, command=["python3", "-I", "-S", f"{PLACE}/executor_worker.py", SCRATCH, self.profile, "[]",
                                      "65534"],
-                entrypoint=[], user="0", stdin_open=True, working_dir="/", labels={images.LABEL: "1"},
+                entrypoint=[], user="0", stdin_open=True, working_dir="/", labels=images.sandbox_labels(),
                 environment={"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"},
                 host_config=host)["Id"]
         except Exception as e:

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import UsageError
 from harness.results import MANIFEST, read_manifest, read_records
 
 
-class GateError(ValueError):
+class GateError(UsageError, ValueError):
     """A run directory that cannot be read: a usage error."""
 
 

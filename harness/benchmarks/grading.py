@@ -29,10 +29,6 @@ import ast
 import json
 from decimal import Decimal, InvalidOperation
 
-PASSED, WRONG_ANSWER, TIME_LIMIT, RUNTIME_ERROR, NOT_RUN = True, -2, -3, -4, -1
-VERDICT_CODES = {"passed": 1, "wrong_answer": WRONG_ANSWER, "timeout": TIME_LIMIT, "runtime_error": RUNTIME_ERROR,
-                 "compile_error": RUNTIME_ERROR}
-
 # The names lcb_runner makes available to every solution without an import (and its recursion limit).
 PREAMBLE_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
                     "statistics", "itertools", "functools", "operator", "io", "sys", "json")
@@ -173,8 +169,6 @@ def compare_functional_legacy(prediction, expected) -> bool:
         pass
     return False
 
-
-CHECKERS = ("lcb", "legacy")
 
 
 def truncate(value, length: int = 300) -> str:

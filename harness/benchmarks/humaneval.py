@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Iterable
 
 from harness.benchmarks.passk import mean_pass_at_k
+from harness.errors import UsageError
 
 DEFAULT_KS = (1, 10, 100)
 
 
-class HumanEvalError(ValueError):
+class HumanEvalError(UsageError, ValueError):
     """Bad input (missing package, unreadable samples, unknown task): a usage error."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.benchmarks import grading
+from harness.errors import InfraError
 from harness.sandbox.base import Limits
 
 
@@ -47,7 +48,7 @@ RECIPES = {
 }
 
 
-class MultiLangError(RuntimeError):
+class MultiLangError(InfraError):
     """The language cannot run here (no plugin, no toolchain): an infrastructure problem."""
 
 

@@ -4,7 +4,10 @@ executor, append one record per problem to the run directory (resumable), show p
 With a job executor (``--executor ray``) each problem is a self-contained job (``remote``: the job
 function and its arguments) that grades on a warm executor of the node it lands on; the records
 come back here and are written as they arrive.  A problem whose job failed on infrastructure twice
-gets no record (a rerun grades it again) and is listed in ``infra_failures``."""
+gets no record (a rerun grades it again) and is listed in ``infra_failures``.
+
+``grade_run`` is the whole of it for a benchmark (``gauntlet lcb`` and ``gauntlet humaneval`` call
+it): a job executor or a local ``Executor``, the run directory, the records."""
 
 from __future__ import annotations
 
@@ -16,7 +19,57 @@ from typing import Any, Callable, Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from harness.results import RunWriter, atomic_write_text
+from harness.errors import UsageError
+from harness.results import Manifest, RunWriter, atomic_write_text
+
+BACKENDS = ("local", "docker")  # where solutions run: warm workers in a jail, or in containers
+
+
+def check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend must be 'local' or 'docker', got {backend!r}")
+
+
+def open_executor(workers: int = 0, profile: str = "full", backend: str = "local"):
+    """A started ``Executor`` (``ExecutorError``, an infrastructure error, when it cannot start)."""
+    from harness.benchmarks.executor import Executor
+
+    check_backend(backend)
+    return Executor(workers, profile=profile, backend=backend)
+
+
+def grade_run(
+    items: Sequence[tuple[str, Any]],
+    run_dir: Path,
+    manifest: Manifest,
+    *,
+    rerun: bool = False,
+    jobs=None,
+    remote: tuple[Callable[..., dict], Callable[[str, Any], tuple]] | None = None,
+    local: Callable[[Any], Callable[[str, Any], dict]] | None = None,
+    workers: int = 0,
+    profile: str = "full",
+    backend: str = "local",
+) -> tuple[list[dict], list[tuple[str, str]], str]:
+    """Grade ``items`` into ``run_dir`` (resumed unless ``rerun``): as jobs of ``jobs`` (each the job
+    ``remote = (fn, args_of)``; ``jobs`` is closed at the end) or, without one, on a local executor
+    of ``workers``, ``profile`` and ``backend`` that ``local(executor)`` turns into the grading
+    function.  The manifest records which.  Returns (records, problems not graded on
+    infrastructure with why, run id)."""
+    failures: list[tuple[str, str]] = []
+    if jobs is None:
+        with open_executor(workers, profile, backend) as ex:
+            manifest.args["executor"] = ex.protections  # before the manifest is written
+            writer = RunWriter(run_dir, manifest, resume=not rerun)
+            records = run_problems(items, local(ex), writer, ex.size, manifest.benchmark)
+        return records, failures, writer.manifest.run_id
+    try:
+        manifest.args["job_executor"] = jobs.name
+        writer = RunWriter(run_dir, manifest, resume=not rerun)
+        records = run_problems(items, None, writer, 0, manifest.benchmark, jobs=jobs, remote=remote, infra_failures=failures)
+    finally:
+        jobs.close()
+    return records, failures, writer.manifest.run_id
 
 
 def run_problems(

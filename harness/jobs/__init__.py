@@ -22,6 +22,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from harness.errors import InfraError
+
 INFRA_TRIES = 2
 EXECUTORS = ("local", "ray")
 
@@ -50,11 +52,11 @@ class JobResult:
         return self.error is None
 
 
-class InfraFailure(RuntimeError):
+class InfraFailure(InfraError):
     """A job failed on infrastructure on every try (``JobExecutor.call``)."""
 
 
-class ExecutorUnavailable(RuntimeError):
+class ExecutorUnavailable(InfraError):
     """The executor cannot start (Ray not installed, cluster unreachable): an infrastructure error."""
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from harness.errors import InfraError
 
-class VersionMismatch(RuntimeError):
+
+class VersionMismatch(InfraError):
     """A node's Gauntlet or plugin versions differ from the driver's."""
 
 

@@ -25,4 +25,11 @@ def get_backend(name: str, **options) -> Backend:
     return getattr(mod, cls)(**options)
 
 
-__all__ = ["Backend", "ExecResult", "Limits", "PatchResult", "SandboxError", "Session", "get_backend", "BACKENDS"]
+def backend_options(name: str, registry: str | None = None) -> dict:
+    """The keyword arguments of ``get_backend(name)`` for these settings: only the docker backend
+    takes an image ``registry``."""
+    return {"registry": registry} if name == "docker" and registry else {}
+
+
+__all__ = ["Backend", "ExecResult", "Limits", "PatchResult", "SandboxError", "Session", "get_backend", "backend_options",
+           "BACKENDS"]

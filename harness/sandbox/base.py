@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
+from harness.errors import InfraError
 
-class SandboxError(RuntimeError):
+
+class SandboxError(InfraError):
     """The sandbox itself failed (not the code running in it): an infrastructure error."""
 
 

@@ -122,7 +122,7 @@ class Container:
             self.id = api.create_container(
                 image, command=["sh", "-c", BOOT if _agent_wanted() else NO_AGENT, AGENT, user or ""],
                 entrypoint=[], user="0", stdin_open=True,
-                detach=False, working_dir=WORKDIR, labels={images.LABEL: "1"}, volumes=[CACHE], host_config=host,
+                detach=False, working_dir=WORKDIR, labels=images.sandbox_labels(), volumes=[CACHE], host_config=host,
             )["Id"]
         except Exception as e:
             raise SandboxError(f"cannot create a container of {image}: {_explain(e)}") from e
@@ -261,8 +261,11 @@ _pool = Pool()
 class DockerBackend:
     name = "docker"
 
-    def __init__(self):
+    def __init__(self, registry: str | None = None):
+        """``registry``: where a missing language image is pulled from (REGISTRY/<tag>) before it is
+        built here; None: ``GAUNTLET_IMAGE_REGISTRY``, else none."""
         self.client = images.client()
+        self.registry = registry
 
     def open(self, workspace, *, language: str | None = None, image=None, limits: Limits | None = None,
              network: bool = False, cache_key: str | None = None) -> "DockerSession":
@@ -273,7 +276,7 @@ class DockerBackend:
         if image is None:
             raise SandboxError("the docker backend needs an image (the language plugin's ImageSpec, or an image name)")
         if isinstance(image, ImageSpec):
-            name, user = images.build(image), image.user
+            name, user = images.build(image, registry=self.registry), image.user
         else:
             images.ensure_present(str(image))
             name, user = str(image), None

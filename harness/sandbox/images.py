@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -27,6 +28,8 @@ from harness.language import ImageSpec
 from harness.sandbox.base import SandboxError
 
 LABEL = "gauntlet"
+SANDBOX_LABEL = "gauntlet.sandbox"  # containers that run code (sessions, executor workers)
+OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
 CA_NAME = "ca-certificates.crt"
 DEFAULT_CA = "/etc/ssl/certs/ca-certificates.crt"
 BOOTSTRAP_NAME = "gauntlet-base:bookworm"
@@ -65,6 +68,31 @@ def client():
 
 def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
     return override or os.environ.get("GAUNTLET_BASE_IMAGE") or spec.base_image
+
+
+def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[str], None] | None) -> str:
+    """The base to build on: the one asked for (``override``, ``GAUNTLET_BASE_IMAGE``) as it is;
+    else the plugin's official base, unless it is neither here nor pullable (no registry) while a
+    bootstrapped base is here: then that one, and the user is told."""
+    base = base_image_for(spec, override)
+    if override or os.environ.get("GAUNTLET_BASE_IMAGE") or exists(base) or not exists(BOOTSTRAP_NAME):
+        return base
+    from docker.errors import APIError
+
+    try:
+        client().images.pull(base)
+        return base
+    except APIError as e:
+        why = str(e.explanation or e).splitlines()[0][:200]
+        message = (f"the official base image {base} is not here and cannot be pulled ({why}); building on the "
+                   f"bootstrapped {BOOTSTRAP_NAME} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
+        if progress:
+            progress(message)
+        else:
+            import logging
+
+            logging.getLogger(__name__).warning(message)
+        return BOOTSTRAP_NAME
 
 
 def ca_bundle() -> Path | None:
@@ -183,7 +211,7 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
     """The image of ``spec``; returns its tag.  Reused when an image with its content hash exists;
     else pulled from ``registry`` (or ``GAUNTLET_IMAGE_REGISTRY``) as ``REG/<tag>`` when it has it;
     else built here (and pushed there with ``push_built``).  ``obtained[tag]`` says which."""
-    base = base_image_for(spec, base_image)
+    base = _available_base(spec, base_image, progress)
     tag = tag_for(spec, base)
     if not rebuild and (tag in _built or exists(tag)):
         _built.add(tag)
@@ -249,21 +277,49 @@ def list_images() -> list[dict]:
     return out
 
 
+def sandbox_labels() -> dict[str, str]:
+    """Labels of every container Gauntlet runs code in: what ``prune`` may remove, and whose.
+
+    Not the image label alone: images built FROM a Gauntlet image (and their build containers)
+    inherit it, and they are not ours to remove."""
+    return {LABEL: "1", SANDBOX_LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _stray(container) -> bool:
+    """A sandbox container nobody uses: stopped, or its owner process on this host is gone."""
+    if container.status != "running":
+        return True
+    host, _, pid = (container.labels or {}).get(OWNER_LABEL, "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's (a shared daemon): not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def prune(images: bool = False) -> tuple[int, int]:
-    """Remove stray Gauntlet containers (and with ``images`` its images); returns the counts."""
+    """Remove stray sandbox containers (and with ``images`` Gauntlet's images that no container
+    uses); returns the counts.  Containers still in use by a live harness are left alone."""
     c = client()
-    containers = c.containers.list(all=True, filters={"label": LABEL})
-    for ct in containers:
-        ct.remove(force=True)
+    strays = [ct for ct in c.containers.list(all=True, filters={"label": SANDBOX_LABEL}) if _stray(ct)]
+    for ct in strays:
+        try:
+            ct.remove(force=True)
+        except Exception:  # gone meanwhile (AutoRemove)
+            pass
     removed = 0
     if images:
         for img in c.images.list(filters={"label": LABEL}):
             try:
-                c.images.remove(img.id, force=True)
+                c.images.remove(img.id)  # not forced: an image in use stays
                 removed += 1
-            except Exception:  # in use by another image: skipped
+            except Exception:  # in use by a container or another image: skipped
                 pass
-    return len(containers), removed
+    return len(strays), removed
 
 
 def bootstrap(name: str = BOOTSTRAP_NAME, suite: str = "bookworm", mirror: str | None = None,

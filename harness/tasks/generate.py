@@ -25,10 +25,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.errors import CodeFailure
 from harness.mutation import MutateOptions, Mutation, Variant, applied
 from harness.outcome import Status
 from harness.results import Manifest, RunWriter, fingerprint
-from harness.sandbox import Limits, get_backend
+from harness.sandbox import Limits, backend_options, get_backend
 from harness.tasks.native import native_candidates, require
 from harness.tasks.related import related_tests
 from harness.tasks.store import TaskStore
@@ -36,7 +37,7 @@ from harness.tasks.store import TaskStore
 GAUNTLET_PARSER = "gauntlet"
 
 
-class GenerateError(RuntimeError):
+class GenerateError(CodeFailure, RuntimeError):
     """The repository cannot be used (does not build, no passing tests, no plugin)."""
 
 
@@ -58,6 +59,7 @@ class GenerateOptions:
     fail_fast: bool = True  # the kill check stops at its first failing test
     sources: tuple[str, ...] = ("plugin",)  # candidate sources: plugin, cargo-mutants, mutmut
     files: tuple[str, ...] | None = None  # globs of the files to mutate; None: every source file
+    image_registry: str | None = None  # docker: pull a missing language image from here (on every node) before building it
 
 
 @dataclass
@@ -271,7 +273,7 @@ def generate(
     store = TaskStore(opts.store, opts.repo_name)
     clean_commit, tree = store.snapshot(source)
     spec = pm.for_language(opts.language).gauntlet_image(language=opts.language) if opts.backend == "docker" else None
-    backend = get_backend(opts.backend)
+    backend = get_backend(opts.backend, **backend_options(opts.backend, opts.image_registry))
     limits = Limits(timeout=opts.timeout or Limits().timeout)
     key = f"tasks-{opts.repo_name.replace('/', '__')}"
 
@@ -289,7 +291,7 @@ def generate(
         from harness.tasks import remote
 
         packed, report.baseline = remote.run_baseline(jobs, tree, remote.session_spec(opts.language, opts.backend, limits,
-                                                                                      opts.network, key))
+                                                                                      opts.network, key, opts.image_registry))
         base = report.baseline
         if opts.timeout is None:
             limits = replace(limits, timeout=candidate_timeout(base))
@@ -377,7 +379,7 @@ def generate(
                 on_progress(report)
             return report.kept < opts.max_tasks
 
-        spec = remote.session_spec(opts.language, opts.backend, limits, opts.network, key)
+        spec = remote.session_spec(opts.language, opts.backend, limits, opts.network, key, opts.image_registry)
         if report.kept < opts.max_tasks:
             remote.validate_all(jobs, packed, spec, list(todo.queue), base.stable, related, opts.fail_fast, accept)
         write_tasks(writer, store, clean_commit, unique, opts)

@@ -22,12 +22,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.errors import UsageError
 from harness.mutation import Mutation, make_mutation
 
 SOURCES = ("plugin", "cargo-mutants", "mutmut")
 
 
-class NativeToolMissing(RuntimeError):
+class NativeToolMissing(UsageError, RuntimeError):
     """The native mutation tool asked for is not installed."""
 
 

@@ -22,19 +22,20 @@ from harness.mutation import Mutation
 JOB_MEMORY_MB = 1024
 
 
-def session_spec(language: str, backend: str, limits, network: bool, key: str) -> dict[str, Any]:
-    return {"language": language, "backend": backend, "limits": limits, "network": network, "key": key}
+def session_spec(language: str, backend: str, limits, network: bool, key: str, registry: str | None = None) -> dict[str, Any]:
+    return {"language": language, "backend": backend, "limits": limits, "network": network, "key": key, "registry": registry}
 
 
 def _open(tree: Path, spec: dict[str, Any]):
     from harness.plugins import get_plugin_manager
-    from harness.sandbox import get_backend
+    from harness.sandbox import backend_options, get_backend
 
     language = spec["language"]
     image = get_plugin_manager().for_language(language).gauntlet_image(language=language) if spec["backend"] == "docker" else None
+    backend = get_backend(spec["backend"], **backend_options(spec["backend"], spec.get("registry")))
     # One build cache per node process: two processes on a node never share one at once.
-    return get_backend(spec["backend"]).open(tree, language=language, image=image, limits=spec["limits"],
-                                             network=spec["network"], cache_key=f"{spec['key']}-ray{os.getpid()}")
+    return backend.open(tree, language=language, image=image, limits=spec["limits"], network=spec["network"],
+                        cache_key=f"{spec['key']}-ray{os.getpid()}")
 
 
 def baseline_job(tree: bytes, spec: dict[str, Any]):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
 from harness.results import read_records
 from harness.tasks.generate import normalised_diff
 
@@ -25,7 +26,7 @@ class Gate:
     passed: bool
 
 
-class TasksFileError(ValueError):
+class TasksFileError(UsageError, ValueError):
     """A tasks file that is not JSON Lines of task objects; the message names the file and line."""
 
 

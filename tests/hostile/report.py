@@ -40,7 +40,9 @@ def render(rows: list[dict]) -> str:
         out = []
         for backend in backends:
             verdicts = cells.get((case, backend), {})
-            out.append("; ".join(f"{v} ({', '.join(langs)})" for v, langs in verdicts.items()) or "not run")
+            every = {r["language"] for r in rows if r["backend"] == backend}
+            out.append("; ".join(v if set(langs) == every else f"{v} ({', '.join(langs)})"
+                                 for v, langs in verdicts.items()) or "not run")
         lines.append(f"| {case} | " + " | ".join(out) + " |")
     return "\n".join(lines)
 

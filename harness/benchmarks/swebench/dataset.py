@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UsageError
+
 # swebench's parser modules are named after languages; these map them onto Gauntlet plugins.
 _PARSER_MODULE_LANGUAGE = {"python": "python", "rust": "rust", "go": "go", "javascript": "typescript"}
 
 
-class DatasetError(ValueError):
+class DatasetError(UsageError, ValueError):
     """The dataset or the selection is unusable (a usage error)."""
 
 

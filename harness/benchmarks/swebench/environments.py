@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harness.benchmarks.swebench.dataset import language_of
-from harness.benchmarks.swebench.instance import GAUNTLET_PARSER, InfraError
+from harness.benchmarks.swebench.instance import GAUNTLET_PARSER
 from harness.benchmarks.swebench.repos import checkout, ensure_repo
+from harness.errors import InfraError
 from harness.sandbox import Limits, get_backend
 
 

@@ -17,14 +17,14 @@ from typing import Any
 
 from harness.benchmarks.swebench.grading import grade, test_spec
 from harness.benchmarks.swebench.guard import find_test_edits
+
+# The harness failed on an instance (image, sandbox): not the model's fault.  Also importable from here,
+# where it was defined before harness.errors.
+from harness.errors import InfraError
 from harness.results import atomic_write_text
 
 PATCH_FILE = "gauntlet-patch.diff"
 EVAL_FILE = "gauntlet-eval.sh"
-
-
-class InfraError(RuntimeError):
-    """The harness failed on this instance (image, sandbox, timeout of the harness): not the model's fault."""
 
 
 @dataclass

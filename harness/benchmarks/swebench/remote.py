@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.benchmarks.swebench.environments import Environment, OfficialEnvironment, OwnEnvironment
-from harness.benchmarks.swebench.instance import InfraError, InstanceResult
+from harness.benchmarks.swebench.instance import InstanceResult
 from harness.benchmarks.swebench.repos import checkout, ensure_repo
+from harness.errors import InfraError
 from harness.jobs import Resources
 from harness.jobs.trees import pack, unpack_to
 

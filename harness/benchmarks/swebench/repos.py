@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from harness.benchmarks.swebench.instance import InfraError
+from harness.errors import InfraError
 
 
 def repo_path(repos: Path, repo: str) -> Path | None:

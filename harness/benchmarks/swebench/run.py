@@ -21,12 +21,12 @@ from typing import Any
 from harness.benchmarks.swebench.environments import Environment
 from harness.benchmarks.swebench.instance import (
     GAUNTLET_PARSER,
-    InfraError,
     InstanceResult,
     run_instance,
     run_native_instance,
 )
 from harness.benchmarks.swebench.summary import summarize, write_summary
+from harness.errors import InfraError
 from harness.results import Manifest, RunWriter, fingerprint
 from harness.sandbox.base import SandboxError
 

@@ -148,8 +148,8 @@ def _report(session, log, exit_code, timed_out, duration, killed_by_limit, xml, 
     elif exit_code == 5 or (xml and not report.tests and exit_code == 0):
         report.error = "no tests collected"
     elif not report.tests and exit_code != 0:
-        if missing_pytest:
-            report.error = "pytest is not installed"
+        if missing_pytest:  # the harness's tool is missing: not the code's fault, no reward
+            raise SandboxError(f"pytest is not installed where the tests run ({MISSING_HINT}): pip install pytest")
         else:
             report.error = f"pytest exited with code {exit_code}: {log.strip()[-500:]}"
     return report
@@ -211,6 +211,12 @@ def _exists(session, path: str) -> bool:
     return True
 
 
+# A missing tool is the harness's failure: an infrastructure error (no reward, exit 3), never a
+# verdict against the code.  gauntlet-python depends on pytest and ruff, so that its minimal install
+# grades; the local backend runs the harness's own interpreter and PATH.
+MISSING_HINT = "the local backend uses the harness's Python and PATH; the docker backend the image's"
+
+
 @hookimpl
 def gauntlet_lint(session):
     args = ["check", "--output-format=json", "--exit-zero", "--no-cache", "."]
@@ -218,7 +224,7 @@ def gauntlet_lint(session):
     if r.exit_code == 127:  # not on PATH: perhaps installed as a module of the sandbox's python
         r = session.exec(["python3", "-m", "ruff", *args])
         if r.exit_code == 127 or (r.exit_code != 0 and "No module named ruff" in r.stderr):
-            return LintReport(tool="ruff", log=r.output, error="ruff is not installed")
+            raise SandboxError(f"ruff is not installed where the code runs ({MISSING_HINT}): pip install ruff")
     if r.exit_code != 0:
         return LintReport(tool="ruff", log=r.output, error=f"ruff did not run: {r.output.strip()[-300:]}")
     try:

@@ -240,7 +240,7 @@ def run_variant(variant, req, limits):
 def warm(req, plugins, emit):
     """The warm path (``warm_variants``, prepended to this text) in a child: it answers the variants
     it can through ``emit`` and leaves the others to the cold path below."""
-    loop = WarmLoop(req, emit, lambda work, timeout: run_in_child(work, timeout, req["log"]), compile_error, tail)
+    loop = WarmLoop(req, emit, lambda work, timeout: run_in_child(work, timeout, req["log"]), compile_error, tail)  # noqa: F821 (warm_variants is prepended at run time)
     # --capture=sys: the children's output then goes to their own log, not to a capture file shared
     # with this process (a test that needs fd-level capture fails the clean run: no warm path).
     # --tb=native: pytest's own tracebacks parse each frame's whole file to show the failing

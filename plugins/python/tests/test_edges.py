@@ -149,12 +149,14 @@ class FakeSession:
         timeout = 30.0
 
 
-def test_missing_tools_are_named():
+def test_missing_tools_are_infrastructure_errors_that_say_how_to_install_them():
     no_pytest = FakeSession({"python3 -m pytest": ExecResult(1, "", "/usr/bin/python3: No module named pytest\n", 0.1)})
-    assert plugin.gauntlet_test(session=no_pytest, selection=None, fail_fast=False).error == "pytest is not installed"
+    with pytest.raises(SandboxError, match="pytest is not installed.*pip install pytest"):
+        plugin.gauntlet_test(session=no_pytest, selection=None, fail_fast=False)
     no_ruff = FakeSession({"ruff": ExecResult(127, "", "command not found: ruff", 0.0),
                            "python3 -m ruff": ExecResult(1, "", "/usr/bin/python3: No module named ruff\n", 0.1)})
-    assert plugin.gauntlet_lint(session=no_ruff).error == "ruff is not installed"
+    with pytest.raises(SandboxError, match="ruff is not installed.*pip install ruff"):
+        plugin.gauntlet_lint(session=no_ruff)
     assert no_ruff.argvs[-1][:3] == ["python3", "-m", "ruff"]
     no_python = FakeSession({"python3": ExecResult(127, "", "command not found: python3", 0.0)})
     with pytest.raises(SandboxError, match="python3 is not available"):  # infrastructure, not the patch

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from harness.cli_jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.output import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console, err
+from harness.errors import UsageError
 
 EXIT_DOC = "Exit codes: 0 every sample passed, 1 some failed, 2 usage error, 3 infrastructure error."
 
@@ -25,9 +28,7 @@ def _ks(text: str) -> list[int]:
     except ValueError:
         ks = []
     if not ks or min(ks) < 1:
-        from harness.cli import fail_usage
-
-        fail_usage(f"--k must be a comma-separated list of positive integers, got {text!r}")
+        raise UsageError(f"--k must be a comma-separated list of positive integers, got {text!r}")
     return ks
 
 
@@ -41,22 +42,7 @@ def _backend_option():
                              "container of the Python image).")
 
 
-def _executor(workers: int, profile: str = "full", backend: str = "local"):
-    from harness.benchmarks.executor import Executor, ExecutorError
-    from harness.cli import EXIT_INFRA, err, fail_usage
-
-    if backend not in ("local", "docker"):
-        fail_usage(f"--backend must be 'local' or 'docker', got {backend!r}")
-    try:
-        return Executor(workers, profile=profile, backend=backend)
-    except ExecutorError as e:
-        err.print(f"[red]infrastructure error:[/red] {e}")
-        raise typer.Exit(EXIT_INFRA) from e
-
-
 def _print_summary(summary: dict, run_dir: Path, as_json: bool) -> None:
-    from harness.cli import console
-
     if as_json:
         print(json.dumps(summary, indent=2))
         return
@@ -73,8 +59,6 @@ def _print_summary(summary: dict, run_dir: Path, as_json: bool) -> None:
 
 
 def _exit_for(records: list[dict], infra: int) -> None:
-    from harness.cli import EXIT_FAILED, EXIT_INFRA, EXIT_OK
-
     if infra:
         raise typer.Exit(EXIT_INFRA)
     raise typer.Exit(EXIT_OK if all(r["correct"] == r["n"] for r in records) else EXIT_FAILED)
@@ -82,10 +66,8 @@ def _exit_for(records: list[dict], infra: int) -> None:
 
 def _report_failures(failures: list[tuple[str, str]]) -> None:
     """Jobs that failed on infrastructure twice: no record was written, so a rerun grades them again."""
-    from harness.cli import err
-
     for tid, why in failures[:10]:
-        err.print(f"[yellow]infrastructure failure[/yellow] {tid}: {why}")
+        err.print(f"[yellow]infrastructure failure[/yellow] {escape(tid)}: {escape(why)}")
     if failures:
         err.print(f"{len(failures)} problem(s) not graded (infrastructure); run the same command again to retry them")
 
@@ -124,46 +106,29 @@ def lcb(
       gauntlet lcb --samples samples.json --backend docker
     """
     from harness.benchmarks import livecodebench as lcbm
-    from harness.benchmarks.solution_run import run_problems, write_summary
-    from harness.cli import fail_usage
-    from harness.results import Manifest, RunWriter, fingerprint
+    from harness.benchmarks.solution_run import grade_run, write_summary
+    from harness.results import Manifest, fingerprint
 
     if checker not in ("lcb", "legacy"):
-        fail_usage("--checker must be 'lcb' or 'legacy'")
+        raise UsageError("--checker must be 'lcb' or 'legacy'")
     ks = _ks(k)
-    try:
-        start, end = lcbm.parse_day(start_date, "--start-date"), lcbm.parse_day(end_date, "--end-date")
-        problems = lcbm.in_window(lcbm.load_problems(dataset, split, release), start, end)
-        codes = lcbm.read_samples(samples)
-    except lcbm.LCBError as e:
-        fail_usage(str(e))
+    start, end = lcbm.parse_day(start_date, "--start-date"), lcbm.parse_day(end_date, "--end-date")
+    problems = lcbm.in_window(lcbm.load_problems(dataset, split, release), start, end)
+    codes = lcbm.read_samples(samples)
     problems = [p for p in problems if p.question_id in codes]
     if not problems:
-        fail_usage("no problem of the dataset (within the date window) has samples")
+        raise UsageError("no problem of the dataset (within the date window) has samples")
     out = _run_dir(run_dir, "livecodebench")
     manifest = Manifest(benchmark="livecodebench", dataset=dataset,
                         dataset_fingerprint=fingerprint([p.question_id for p in problems]),
                         args={"samples": str(samples), "split": split, "release": release, "start_date": start_date,
                               "end_date": end_date, "timeout": timeout, "checker": checker, "k": ks})
-    jobs = open_jobs(executor, ray_address)
-    if jobs is not None:
-        manifest.args["job_executor"] = jobs.name
-    ex = _executor(workers, backend=backend) if jobs is None else None
-    if ex is not None:
-        manifest.args["executor"] = ex.protections  # before the manifest is written
-    writer = RunWriter(out, manifest, resume=not rerun)
-    items, failures = [(p.question_id, p) for p in problems], []
-    if jobs is not None:
-        remote = (lcbm.grade_job, lambda _tid, p: (p, codes[p.question_id], timeout, checker))
-        try:
-            records = run_problems(items, None, writer, 0, "livecodebench", jobs=jobs, remote=remote, infra_failures=failures)
-        finally:
-            jobs.close()
-    else:
-        with ex:
-            records = run_problems(items, lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
-                                   writer, ex.size, "livecodebench")
-    summary = {**lcbm.summarize(records, ks), "run_id": writer.manifest.run_id, "checker": checker}
+    records, failures, run_id = grade_run(
+        [(p.question_id, p) for p in problems], out, manifest, rerun=rerun, jobs=open_jobs(executor, ray_address),
+        remote=(lcbm.grade_job, lambda _tid, p: (p, codes[p.question_id], timeout, checker)),
+        local=lambda ex: lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
+        workers=workers, backend=backend)
+    summary = {**lcbm.summarize(records, ks), "run_id": run_id, "checker": checker}
     write_summary(out, summary)
     _print_summary(summary, out, as_json)
     _report_failures(failures)
@@ -192,42 +157,29 @@ def humaneval(
       gauntlet humaneval --samples samples.jsonl --backend docker
     """
     from harness.benchmarks import humaneval as he
-    from harness.benchmarks.solution_run import run_problems, write_summary
-    from harness.cli import fail_usage
-    from harness.results import Manifest, RunWriter, fingerprint
+    from harness.benchmarks.solution_run import grade_run, write_summary
+    from harness.results import Manifest, fingerprint
 
     ks = _ks(k)
     try:
         problems = he.load_problems(problem_file)
         by_task = he.group_samples(he.read_samples(samples), problems)
-    except (he.HumanEvalError, OSError) as e:
-        fail_usage(str(e))
+    except OSError as e:  # an unreadable problems file (HumanEvalError covers the rest)
+        raise UsageError(str(e)) from e
     if not by_task:
-        fail_usage("the samples file has no sample")
+        raise UsageError("the samples file has no sample")
     out = _run_dir(run_dir, "humaneval")
     manifest = Manifest(benchmark="humaneval", dataset=str(problem_file or he.problem_file()),
                         dataset_fingerprint=fingerprint(sorted(problems)),
                         args={"samples": str(samples), "timeout": timeout, "k": ks})
-    jobs = open_jobs(executor, ray_address)
-    if jobs is not None:
-        manifest.args["job_executor"] = jobs.name
-    # HumanEval checks import little: a lean worker makes smaller, faster forks.
-    ex = _executor(workers, profile="lean", backend=backend) if jobs is None else None
-    if ex is not None:
-        manifest.args["executor"] = ex.protections  # before the manifest is written
-    writer = RunWriter(out, manifest, resume=not rerun)
-    items, failures = [(tid, by_task[tid]) for tid in problems if tid in by_task], []
-    if jobs is not None:
-        remote = (he.grade_job, lambda tid, comps: (problems[tid], comps, timeout))
-        try:
-            records = run_problems(items, None, writer, 0, "humaneval", jobs=jobs, remote=remote, infra_failures=failures)
-        finally:
-            jobs.close()
-    else:
-        with ex:
-            records = run_problems(items, lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
-                                   writer, ex.size, "humaneval")
-    summary = {**he.summarize(records, ks, len(problems)), "run_id": writer.manifest.run_id}
+    records, failures, run_id = grade_run(
+        [(tid, by_task[tid]) for tid in problems if tid in by_task], out, manifest, rerun=rerun,
+        jobs=open_jobs(executor, ray_address),
+        remote=(he.grade_job, lambda tid, comps: (problems[tid], comps, timeout)),
+        local=lambda ex: lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
+        # HumanEval checks import little: a lean worker makes smaller, faster forks.
+        workers=workers, profile="lean", backend=backend)
+    summary = {**he.summarize(records, ks, len(problems)), "run_id": run_id}
     write_summary(out, summary)
     _print_summary(summary, out, as_json)
     _report_failures(failures)
@@ -249,15 +201,11 @@ def gate(
     """
     from dataclasses import asdict
 
-    from harness.benchmarks.gate import GateError, compare
-    from harness.cli import EXIT_FAILED, EXIT_OK, console, fail_usage
+    from harness.benchmarks.gate import compare
 
-    try:
-        rows = compare(baseline, candidate, max_regression, absolute)
-    except GateError as e:
-        fail_usage(str(e))
+    rows = compare(baseline, candidate, max_regression, absolute)
     if not rows:
-        fail_usage("the two runs share no benchmark with common problems")
+        raise UsageError("the two runs share no benchmark with common problems")
     failed = [r for r in rows if r.regressed]
     if as_json:
         print(json.dumps({"max_regression": max_regression, "absolute": absolute, "passed": not failed,

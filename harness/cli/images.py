@@ -7,26 +7,18 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from harness.cli.output import console
+from harness.errors import UsageError
+
 images_app = typer.Typer(help="Language images for the Docker backend: build, list, bootstrap, prune.", no_args_is_help=True)
-
-
-def _infra(e: Exception) -> None:
-    from harness.cli import EXIT_INFRA, err
-
-    err.print(f"[red]infrastructure error:[/red] {e}")
-    raise typer.Exit(EXIT_INFRA) from e
 
 
 @images_app.command("list")
 def list_() -> None:
     """Images Gauntlet built (label gauntlet=1), with their language and base image."""
-    from harness.cli import console
-    from harness.sandbox import SandboxError, images
+    from harness.sandbox import images
 
-    try:
-        rows = images.list_images()
-    except SandboxError as e:
-        _infra(e)
+    rows = images.list_images()
     t = Table("tag", "id", "language", "base", "MB", "created")
     for r in rows:
         t.add_row(", ".join(r["tags"]) or "-", r["id"], r["language"], r["base"], str(r["size_mb"]), r["created"])
@@ -40,25 +32,18 @@ def build(
     rebuild: bool = typer.Option(False, help="Build even when an image with the same content hash exists."),
 ) -> None:
     """Build each plugin's language image once; the tag is a hash of its content and base."""
-    from harness.cli import console, fail_usage
-    from harness.plugins import UnknownLanguage, get_plugin_manager
-    from harness.sandbox import SandboxError, images
+    from harness.plugins import get_plugin_manager
+    from harness.sandbox import images
 
     pm = get_plugin_manager()
     langs = language or sorted(pm.languages())
     for lang in langs:
-        try:
-            spec = pm.for_language(lang).gauntlet_image(language=lang)
-        except UnknownLanguage as e:
-            fail_usage(str(e))
+        spec = pm.for_language(lang).gauntlet_image(language=lang)  # UnknownLanguage: a usage error
         if spec is None:
-            fail_usage(f"no installed plugin gives an image for {lang!r}")
+            raise UsageError(f"no installed plugin gives an image for {lang!r}")
         with console.status(f"building {lang}") as status:
-            try:
-                tag = images.build(spec, base_image=base_image, rebuild=rebuild,
-                                   progress=lambda line, lang=lang: status.update(f"{lang}: {line}"))
-            except SandboxError as e:
-                _infra(e)
+            tag = images.build(spec, base_image=base_image, rebuild=rebuild,
+                               progress=lambda line, lang=lang: status.update(f"{lang}: {line}"))
         console.print(f"{lang}: {tag}")
 
 
@@ -66,27 +51,19 @@ def build(
 def bootstrap(name: str = typer.Option("gauntlet-base:bookworm", help="Name of the image to create."),
               suite: str = typer.Option("bookworm", help="Debian suite.")) -> None:
     """Make a Debian base image without any registry (debootstrap + docker import; needs root)."""
-    from harness.cli import console
-    from harness.sandbox import SandboxError, images
+    from harness.sandbox import images
 
-    try:
-        with console.status("bootstrapping") as status:
-            images.bootstrap(name, suite, progress=status.update)
-    except SandboxError as e:
-        _infra(e)
+    with console.status("bootstrapping") as status:
+        images.bootstrap(name, suite, progress=status.update)
     console.print(f"created {name}; use it with --base-image {name} or GAUNTLET_BASE_IMAGE={name}")
 
 
 @images_app.command()
 def prune(images_too: bool = typer.Option(False, "--images", help="Also remove Gauntlet's images.")) -> None:
     """Remove stray Gauntlet containers (label gauntlet=1), and with --images its images."""
-    from harness.cli import console
-    from harness.sandbox import SandboxError, images
+    from harness.sandbox import images
 
-    try:
-        containers, removed = images.prune(images_too)
-    except SandboxError as e:
-        _infra(e)
+    containers, removed = images.prune(images_too)
     console.print(f"removed {containers} container(s), {removed} image(s)")
 
 

@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from harness.cli_jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.output import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console
 
 EPILOG = """
 Examples:
@@ -66,61 +67,22 @@ def swebench(
     Writes the official per-instance files (report.json, test_output.txt ...) and summary under
     OUTPUT/RUN_ID/, plus a manifest and results.jsonl; a rerun skips finished instances.
     """
-    from harness.benchmarks.swebench.dataset import DatasetError, load_instances, select
-    from harness.benchmarks.swebench.environments import OfficialEnvironment, OwnEnvironment
-    from harness.benchmarks.swebench.predictions import empty_predictions, gold_predictions, load_predictions
+    from harness.benchmarks.swebench.plan import open_environment, plan
     from harness.benchmarks.swebench.run import RunOptions, run
-    from harness.cli import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console, fail_usage
-    from harness.plugins import get_plugin_manager
-    from harness.sandbox import SandboxError
 
-    if sum(bool(x) for x in (predictions, gold, empty)) != 1:
-        fail_usage("give exactly one of --predictions FILE, --gold or --empty")
-    if mode not in ("official", "own", "auto"):
-        fail_usage("--mode must be 'official', 'own' or 'auto'")
-    try:
-        instances = select(load_instances(dataset, split), ids=instance_ids, repos=repo, languages=language)
-        if gold:
-            preds = gold_predictions(instances)
-        elif empty:
-            preds = empty_predictions(instances)
-        else:
-            preds = {k: v for k, v in load_predictions(predictions).items() if k in {i["instance_id"] for i in instances}}
-    except DatasetError as e:
-        fail_usage(str(e))
-    if not instances:
-        fail_usage("no instance matches the selection")
-    generated = all(i.get("log_parser") == "gauntlet" for i in instances)
-    if mode == "auto":
-        mode = "own" if generated else "official"
-    if backend == "auto":
-        backend = "local" if generated else "docker"
-    if mode == "own" and repos is None:
-        stores = {i.get("repos_dir") for i in instances}
-        if len(stores) != 1 or None in stores:
-            fail_usage("--mode own needs --repos DIR (a folder of git clones named owner__name)")
-        repos = Path(stores.pop())
-    if push_images and not image_registry:
-        fail_usage("--push-images needs --image-registry REGISTRY")
-    if mode == "official" and backend != "docker":
-        fail_usage("official images run only under --backend docker")
-    label = "gold" if gold else "empty" if empty else predictions.stem
-    rid = run_id or f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
+    p = plan(dataset, split, predictions=predictions, gold=gold, empty=empty, instance_ids=instance_ids, repo_names=repo,
+             languages=language, mode=mode, backend=backend, repos=repos, image_registry=image_registry,
+             push_images=push_images)
+    instances, preds, backend = p.instances, p.predictions, p.backend
+    rid = run_id or f"{p.label}-{time.strftime('%Y%m%d-%H%M%S')}"
     jobs = open_jobs(executor, ray_address)
-    try:
-        if jobs is not None:  # each node opens its own environment
-            from harness.benchmarks.swebench.remote import RemoteEnvironment
-
-            env = RemoteEnvironment(mode, backend, repos, clone=clone, fetch_deps=fetch_deps, registry=image_registry,
-                                    push=push_images)
-        elif mode == "official":
-            env = OfficialEnvironment(registry=image_registry)
-        else:
-            env = OwnEnvironment(backend, repos, get_plugin_manager(), clone=clone, fetch_deps=fetch_deps,
-                                 registry=image_registry, push=push_images)
-    except SandboxError as e:
-        console.print(f"[red]infrastructure error:[/red] {e}")
-        raise typer.Exit(EXIT_INFRA) from e
+    try:  # with a job executor, each node opens its own environment
+        env = open_environment(p, clone=clone, fetch_deps=fetch_deps, registry=image_registry, push=push_images,
+                               remote=jobs is not None)
+    except BaseException:
+        if jobs is not None:
+            jobs.close()
+        raise
     options = RunOptions(
         run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
         rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend, "executor": executor,

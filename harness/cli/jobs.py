@@ -6,8 +6,11 @@ from typing import Optional
 
 import typer
 
+from harness.errors import UsageError
+
+# Help texts are rich markup (the root command's rich_markup_mode): a literal "[" is written "\\[".
 EXECUTOR_HELP = ("Where jobs run: local (threads on this machine) or ray (tasks on a Ray cluster; "
-                 "pip install 'gauntlet[ray]').")
+                 "pip install 'gauntlet\\[ray]').")
 RAY_ADDRESS_HELP = "Ray cluster address (host:port or ray://...); default: $RAY_ADDRESS, else a new local Ray."
 
 
@@ -20,19 +23,15 @@ def ray_address_option():
 
 
 def open_jobs(executor: str, ray_address: Optional[str], workers: int = 1):
-    """The job executor the options name; exits 2 for a bad name, 3 when Ray is missing or unreachable.
-    Returns None for ``local`` (the commands keep their own in-process pools)."""
-    from harness.cli import EXIT_INFRA, err, fail_usage
-    from harness.jobs import EXECUTORS, ExecutorUnavailable, get_executor
+    """The job executor the options name: ``UsageError`` for a bad name, ``ExecutorUnavailable`` (an
+    infrastructure error) when Ray is missing or unreachable.  None for ``local`` (the commands keep
+    their own in-process pools)."""
+    from harness.jobs import EXECUTORS, get_executor
 
     if executor not in EXECUTORS:
-        fail_usage(f"--executor must be one of: {', '.join(EXECUTORS)}")
+        raise UsageError(f"--executor must be one of: {', '.join(EXECUTORS)}")
     if ray_address and executor != "ray":
-        fail_usage("--ray-address needs --executor ray")
+        raise UsageError("--ray-address needs --executor ray")
     if executor == "local":
         return None
-    try:
-        return get_executor(executor, workers, ray_address)
-    except ExecutorUnavailable as e:
-        err.print(f"[red]infrastructure error:[/red] {e}")
-        raise typer.Exit(EXIT_INFRA) from e
+    return get_executor(executor, workers, ray_address)

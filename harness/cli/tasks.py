@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -13,7 +10,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.cli_jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.output import EXIT_INFRA, console
+from harness.errors import UsageError
 
 tasks_app = typer.Typer(help="Generate training / evaluation tasks from injected bugs.", no_args_is_help=True)
 
@@ -58,41 +57,26 @@ def generate(
     OUTPUT.debug.jsonl (buggy file, fixed file, failing output) and OUTPUT.run/ (every candidate's
     verdict; a rerun resumes).
     """
-    from harness.cli import EXIT_INFRA, console, fail_usage
-    from harness.evaluate import UsageError, resolve_language
-    from harness.jobs import InfraFailure
+    from harness.evaluate import resolve_language
     from harness.plugins import get_plugin_manager
-    from harness.sandbox import SandboxError
-    from harness.tasks.generate import GenerateError, GenerateOptions
+    from harness.tasks.generate import GenerateOptions
     from harness.tasks.generate import generate as run_generate
-    from harness.tasks.native import NativeToolMissing, require
+    from harness.tasks.native import require
+    from harness.tasks.source import project_source
 
     pm = get_plugin_manager()
-    source = Path(repo)
-    if "://" in repo or repo.startswith("git@"):
-        source = Path(tempfile.mkdtemp(prefix="gauntlet-clone-")) / "repo"
-        r = subprocess.run(["git", "clone", "--quiet", "--depth", "1", repo, str(source)], capture_output=True, text=True, check=False)
-        if r.returncode:
-            fail_usage(f"cannot clone {repo}: {r.stderr.strip()}")
-        name = name or "/".join(repo.rstrip("/").removesuffix(".git").split("/")[-2:])
-    elif not source.is_dir():
-        fail_usage(f"repository not found: {repo}")
-    try:
-        lang = resolve_language(source, language, pm)
-    except UsageError as e:
-        fail_usage(str(e))
-    try:
-        for s in sources:
+    source, repo_name = project_source(repo, name)
+    lang = resolve_language(source, language, pm)
+    for s in sources:
+        try:
             require(s)
-    except (ValueError, NativeToolMissing) as e:
-        fail_usage(str(e))
-    if image_registry:  # read by harness.sandbox.images here, and forwarded to Ray nodes with each job
-        os.environ["GAUNTLET_IMAGE_REGISTRY"] = image_registry
+        except ValueError as e:  # an unknown source name
+            raise UsageError(str(e)) from e
     opts = GenerateOptions(
-        language=lang, repo_name=name or f"local/{source.resolve().name}", output=output,
+        language=lang, repo_name=repo_name, output=output,
         store=store or output.with_name(output.name + ".repos"), backend=backend, max_tasks=max_tasks,
         max_candidates=max_candidates, workers=workers, seed=seed, timeout=timeout, network=network, related_first=related_first,
-        fail_fast=fail_fast, sources=tuple(sources), files=tuple(files) or None,
+        fail_fast=fail_fast, sources=tuple(sources), files=tuple(files) or None, image_registry=image_registry,
     )
     with Progress(TextColumn("[bold]tasks"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[kept]} kept, {task.fields[failed]} don't build, {task.fields[survived]} survived"),
@@ -106,12 +90,6 @@ def generate(
         jobs = open_jobs(executor, ray_address)
         try:
             report = run_generate(source, opts, pm, on_progress=update, jobs=jobs)
-        except GenerateError as e:
-            console.print(f"[red]error:[/red] {e}")
-            raise typer.Exit(1) from e
-        except (SandboxError, InfraFailure) as e:
-            console.print(f"[red]infrastructure error:[/red] {e}")
-            raise typer.Exit(EXIT_INFRA) from e
         finally:
             if jobs is not None:
                 jobs.close()
@@ -136,15 +114,14 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Counts, spreads and the roadmap's data quality gates for a tasks file."""
-    from harness.cli import console, fail_usage
     from harness.tasks.stats import compute, gates
 
     if not path.is_file():
-        fail_usage(f"tasks file not found: {path}")
+        raise UsageError(f"tasks file not found: {path}")
     try:
         s = compute(path)
-    except (ValueError, KeyError) as e:
-        fail_usage(f"{path} is not a tasks file: {e}")
+    except (ValueError, KeyError) as e:  # TasksFileError included
+        raise UsageError(f"{path} is not a tasks file: {e}") from e
     g = gates(s, min_caught, max_duplicates, min_multi_fail)
     if as_json:
         print(json.dumps({**s, "gates": [vars(x) for x in g]}, indent=2))

@@ -1,4 +1,9 @@
-"""``gauntlet leaderboard``: build a static leaderboard site from run directories, serve it on loopback."""
+"""``gauntlet leaderboard``: build a static leaderboard site from run directories, serve it on loopback.
+
+Registered into the ``gauntlet`` command through the ``gauntlet.cli`` entry point group (see
+pyproject.toml), as the trainers' commands are: the core never imports this package.  Errors are
+``harness.errors`` kinds, which the ``gauntlet`` command turns into its exit codes.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,13 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
+
+from harness.errors import UsageError
 
 app = typer.Typer(help="Leaderboards from run directories: leaderboard.json, leaderboard.md and a static site.",
                   no_args_is_help=True, add_completion=False)
+console = Console()
 
 
 @app.command()
@@ -24,14 +33,14 @@ def build(
 
       gauntlet leaderboard build runs/humaneval/* runs/livecodebench/* -o site/ --models models.json
     """
-    from harness.cli import console, fail_usage
     from leaderboards.build import build_site
-    from leaderboards.runs import RunError
 
     try:
         data = build_site(runs, out, models)
-    except (RunError, ValueError, OSError) as e:
-        fail_usage(str(e))
+    except UsageError:  # RunError
+        raise
+    except (ValueError, OSError) as e:  # unreadable or malformed input too
+        raise UsageError(str(e)) from e
     for b in data["boards"]:
         console.print(f"[bold]{b['title']}[/bold] ({b['dataset_fingerprint']}): "
                       + ", ".join(f"{r['rank']}. {r['model']} {100 * r['score']:.1f}%" for r in b["rows"]))
@@ -46,10 +55,8 @@ def serve(
     """Serve a built site on 127.0.0.1 only (never on other interfaces)."""
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    from harness.cli import console, fail_usage
-
     if not (directory / "index.html").is_file():
-        fail_usage(f"{directory}: no index.html (run `gauntlet leaderboard build` first)")
+        raise UsageError(f"{directory}: no index.html (run `gauntlet leaderboard build` first)")
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(directory))
     with ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
         console.print(f"serving {directory} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", highlight=False)
