@@ -42,7 +42,7 @@ def once(project: Path, diff: str) -> tuple[float, float, float, float]:
 
 def two_patches(project: Path) -> list[str]:
     """Two one-line patches in different packages that compile: from the plugin's own mutations."""
-    muts = get_plugin_manager().hook.gauntlet_mutate(workspace=project, options=MutateOptions(language="go"))
+    muts = get_plugin_manager().for_language("go").gauntlet_mutate(workspace=project, options=MutateOptions(language="go"))
     flips = [m for m in muts if m.operator == "comparison_flip" and "\n" not in m.original]
     if len(flips) < 2:
         raise SystemExit(f"{project}: fewer than two one-line mutations to use as patches")

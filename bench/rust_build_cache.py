@@ -44,8 +44,7 @@ def once(project: Path, diff: str) -> tuple[float, float, float, float]:
 
 def two_patches(project: Path) -> list[str]:
     """Two one-line patches that compile: comparison flips, from the plugin's own mutations."""
-    pm = get_plugin_manager()
-    muts = pm.hook.gauntlet_mutate(workspace=project, options=MutateOptions(language="rust"))
+    muts = get_plugin_manager().for_language("rust").gauntlet_mutate(workspace=project, options=MutateOptions(language="rust"))
     flips = [m for m in muts if m.operator in ("comparison_flip", "off_by_one") and "\n" not in m.original]
     if len(flips) < 2:
         raise SystemExit(f"{project}: fewer than two one-line mutations to use as patches")
@@ -93,7 +92,7 @@ def deps_project(where: Path) -> Path:
     (project / "src").mkdir(parents=True)
     (project / "Cargo.toml").write_text(DEPS_MANIFEST)
     (project / "src/lib.rs").write_text(DEPS_LIB)
-    spec = get_plugin_manager().hook.gauntlet_image(language="rust")
+    spec = get_plugin_manager().for_language("rust").gauntlet_image(language="rust")
     with LocalBackend().open(project, network=True) as prep:
         for cmd in (*spec.prepare, "cargo generate-lockfile --offline"):
             r = prep.exec(["sh", "-c", cmd], timeout=600)

@@ -1,6 +1,7 @@
 """One evaluation: workspace (+ patch) -> sandbox -> build -> tests -> lint -> Outcome.
 
-The core knows no language: every step is a hook answered by the plugin of the resolved language.
+The core knows no language: every step is a hook that the core calls on the plugin of the resolved
+language only (``PluginManager.for_language``).
 Failures of the harness (no backend, sandbox crash) become ``infra_error``; failures of the code
 (patch does not apply, build fails, tests fail) become the matching parts of the Outcome.
 """
@@ -53,19 +54,20 @@ def check(workspace: str | Path, options: CheckOptions | None = None, pm: Plugin
     if not ws.is_dir():
         raise UsageError(f"workspace is not a directory: {ws}")
     language = resolve_language(ws, options.language, pm)
+    hooks = pm.for_language(language)
     outcome = Outcome(language=language, backend=options.backend, workspace=str(ws))
     start = time.monotonic()
     try:
         backend = get_backend(options.backend)
         image = options.image
         if options.backend != "local" and image is None:
-            image = pm.hook.gauntlet_image(language=language)
-        session = backend.open(ws, image=image, limits=Limits(timeout=options.timeout), network=options.network)
+            image = hooks.gauntlet_image(language=language)
+        session = backend.open(ws, language=language, image=image, limits=Limits(timeout=options.timeout),
+                               network=options.network)
     except (SandboxError, OSError) as e:
         outcome.infra_error = f"cannot open a {options.backend} sandbox: {e}"
         outcome.duration = time.monotonic() - start
         return outcome
-    session.language = language
     outcome.protections = dict(session.protections)
     try:
         run_steps(session, outcome, options, pm)
@@ -78,18 +80,20 @@ def check(workspace: str | Path, options: CheckOptions | None = None, pm: Plugin
 
 
 def run_steps(session, outcome: Outcome, options: CheckOptions, pm: PluginManager) -> None:
-    """Patch, build, test and lint in an open session, filling ``outcome`` as far as it gets."""
+    """Patch, build, test and lint in an open session, filling ``outcome`` as far as it gets; the
+    hooks go to the plugin of ``session.language``."""
+    hooks = pm.for_language(session.language)
     if options.patch is not None:
         result = session.apply_patch(options.patch)
         outcome.patch_applied = result.applied
         if not result.applied:
             outcome.patch_error = result.message
             return
-    outcome.build = pm.hook.gauntlet_build(session=session)
+    outcome.build = hooks.gauntlet_build(session=session)
     if outcome.build is not None and not outcome.build.ok:
         return
-    outcome.tests = pm.hook.gauntlet_test(session=session, selection=options.selection)
+    outcome.tests = hooks.gauntlet_test(session=session, selection=options.selection, fail_fast=False)
     if outcome.tests is None:
         outcome.tests = TestReport(error=f"the {outcome.language} plugin does not run tests")
     if options.lint:
-        outcome.lint = pm.hook.gauntlet_lint(session=session)
+        outcome.lint = hooks.gauntlet_lint(session=session)

@@ -1,12 +1,19 @@
 """The hook contract between Gauntlet and its language plugins (pluggy project "gauntlet").
 
 This module is the documentation.  Every hook takes keyword arguments and a plugin implements only
-the ones it can, with only the arguments it needs.  A plugin answers only for its own language: it
-returns None for a workspace or session of another language, and the next plugin is asked.
+the ones it can, with only the arguments it needs.
+
+Dispatch: the hooks marked ``@per_language`` (image, build, test, test_variants, lint, mutate) are
+called by the core on the plugins of one language only, the ones whose ``gauntlet_language``
+declares it (``harness.plugins.PluginManager.for_language``); a plugin never asks "is this mine?"
+and never returns None to pass a foreign language on.  A plugin that declares several languages
+reads which one from the hook's arguments (``session.language``, ``language``,
+``options.language``).  The other hooks (language, detect, reward) are called on every plugin.
 
 Sessions: ``session`` is an open sandbox session (see ``harness.sandbox.base.Session``) with the
-workspace copied in; ``session.language`` names the language the core resolved for it.  Hooks run
-commands only through ``session.exec`` so the same plugin code runs locally, in Docker or remotely.
+workspace copied in; ``session.language`` is the language the core opened it for
+(``Backend.open(..., language=...)``).  Hooks run commands only through ``session.exec`` so the
+same plugin code runs locally, in Docker or remotely.
 """
 
 from __future__ import annotations
@@ -28,12 +35,21 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
+def per_language(spec):
+    """Mark a hook that the core calls only on the plugins of one language (see the module's
+    docstring); unmarked hooks are called on every plugin."""
+    spec.gauntlet_per_language = True
+    return spec
+
+
 @hookspec
 def gauntlet_language() -> LanguageInfo:
-    """Declare the plugin's language.
+    """Declare the plugin's language.  Called on every plugin: the answers decide which plugins
+    the per-language hooks of each language go to.
 
-    :return: a ``LanguageInfo`` (name, file suffixes, marker files).  Every language plugin
-        implements this exactly once and never returns None; all answers are collected.
+    :return: a ``LanguageInfo`` (name, file suffixes, marker files), or a list of them for a
+        plugin of several languages.  Every language plugin implements this exactly once and never
+        returns None; all answers are collected.
     """
 
 
@@ -41,7 +57,8 @@ def gauntlet_language() -> LanguageInfo:
 def gauntlet_detect(workspace: Path) -> float | None:
     """How sure is the plugin that ``workspace`` (a host directory, read-only) is its language?
 
-    Used when the user names no language.  Read marker files only; run nothing.
+    Used when the user names no language; called on every plugin.  Read marker files only; run
+    nothing.
 
     :param workspace: the project directory on the host.
     :return: a confidence in 0..1, or None (same as 0) when the plugin sees nothing of its own.
@@ -49,41 +66,50 @@ def gauntlet_detect(workspace: Path) -> float | None:
     """
 
 
+@per_language
 @hookspec(firstresult=True)
 def gauntlet_image(language: str) -> ImageSpec | None:
-    """The Docker image the language's code runs in.
+    """The Docker image the language's code runs in.  Called on the language's plugin only.
 
-    :param language: a language name.
+    :param language: the language name (one of the plugin's own).
     :return: an ``ImageSpec`` (Dockerfile text with ``ARG BASE_IMAGE``, default base image, tool
-        versions), or None when ``language`` is not the plugin's.  First answer wins.
+        versions), or None when the plugin has no image.  First answer wins.
     """
 
 
+@per_language
 @hookspec(firstresult=True)
 def gauntlet_build(session: Session) -> BuildResult | None:
-    """Compile, type-check or syntax-check the workspace in ``session``.
+    """Compile, type-check or syntax-check the workspace in ``session``.  Called on the plugin of
+    ``session.language`` only.
 
-    :param session: an open sandbox session; its ``language`` attribute names the language.
+    :param session: an open sandbox session of the plugin's language.
     :return: a ``BuildResult`` (ok, diagnostics with file / line / message / severity), or None
-        when ``session.language`` is not the plugin's.  First answer wins.
+        when the language has nothing to build (the core then goes on to the tests).  First answer
+        wins.
     """
 
 
+@per_language
 @hookspec(firstresult=True)
-def gauntlet_test(session: Session, selection: list[str] | None) -> TestReport | None:
-    """Run the workspace's tests and report each one by id.
+def gauntlet_test(session: Session, selection: list[str] | None, fail_fast: bool = False) -> TestReport | None:
+    """Run the workspace's tests and report each one by id.  Called on the plugin of
+    ``session.language`` only.
 
     Statuses come from the runner's machine-readable output (JUnit XML, JSON events), never from
     guessing at prose when a structured format exists.  A runner that hangs is stopped by the
     timeout and reported with ``timed_out``; a runner that cannot start sets ``error``.
 
-    :param session: an open sandbox session.
+    :param session: an open sandbox session of the plugin's language.
     :param selection: test ids to run (in the plugin's id style), or None for the whole suite.
-    :return: a ``TestReport``, or None when ``session.language`` is not the plugin's.  First
-        answer wins.
+    :param fail_fast: the core passes True around a mutant's kill check: a runner that can (pytest
+        ``-x``, ``go test -failfast``, vitest / jest bail) stops at the first failing test.  Only a
+        hint: a plugin that does not take this argument runs every selected test.
+    :return: a ``TestReport``, or None when the plugin does not run tests.  First answer wins.
     """
 
 
+@per_language
 @hookspec(firstresult=True)
 def gauntlet_test_variants(session: Session, variants: list[Variant]) -> list[VariantResult] | None:
     """Build and test several variants of the workspace in one go, each a file's new text with a
@@ -98,41 +124,49 @@ def gauntlet_test_variants(session: Session, variants: list[Variant]) -> list[Va
     change (the clean run's call coverage) may run only those and list the other selected tests in
     ``VariantResult.unaffected``; the core counts them as keeping their clean outcome.
 
-    :param session: an open sandbox session.
+    Called on the plugin of ``session.language`` only.
+
+    :param session: an open sandbox session of the plugin's language.
     :param variants: ``Variant`` (file, text, selection, fail_fast) in order.
     :return: one ``VariantResult`` (build, tests) per variant, in order (fewer when the runner
-        stopped early), or None when ``session.language`` is not the plugin's or the plugin cannot
-        batch.  The core calls ``gauntlet_build`` and ``gauntlet_test`` for every variant left
-        without a result.  First answer wins.
-    """
-
-
-@hookspec(firstresult=True)
-def gauntlet_lint(session: Session) -> LintReport | None:
-    """Lint the workspace (ruff, clippy, eslint, go vet ...), keeping warnings apart from errors.
-
-    :return: a ``LintReport``, or None when ``session.language`` is not the plugin's.  First
+        stopped early), or None when the plugin cannot batch these.  The core calls
+        ``gauntlet_build`` and ``gauntlet_test`` for every variant left without a result.  First
         answer wins.
     """
 
 
+@per_language
+@hookspec(firstresult=True)
+def gauntlet_lint(session: Session) -> LintReport | None:
+    """Lint the workspace (ruff, clippy, eslint, go vet ...), keeping warnings apart from errors.
+    Called on the plugin of ``session.language`` only.
+
+    :param session: an open sandbox session of the plugin's language.
+    :return: a ``LintReport``, or None when the plugin has no linter for this workspace.  First
+        answer wins.
+    """
+
+
+@per_language
 @hookspec(firstresult=True)
 def gauntlet_mutate(workspace: Path, options: MutateOptions) -> list[Mutation] | None:
     """Propose candidate bugs for the source files of ``workspace`` (never in test files).
 
     Candidates only: whether a test catches a bug is decided by the core, not the plugin.  The
-    order is deterministic for a given ``options.seed``.
+    order is deterministic for a given ``options.seed``.  Called on the plugin of
+    ``options.language`` only.
 
     :param workspace: the project directory on the host (read it, do not change it).
     :param options: ``MutateOptions`` (language, seed, max_candidates, operators, files).
     :return: a list of ``Mutation`` (operator, file, line, span, original, replacement, unified
-        diff), or None when ``options.language`` is not the plugin's.  First answer wins.
+        diff), or None when the plugin proposes none.  First answer wins.
     """
 
 
 @hookspec(firstresult=True)
 def gauntlet_reward(outcome: Outcome, context: dict[str, Any]) -> Any:
-    """Turn an outcome into a reward, overriding the default table.
+    """Turn an outcome into a reward, overriding the default table.  Called on every plugin (the
+    language, if any, is in ``context``).
 
     :param outcome: the ``Outcome`` of an evaluation.
     :param context: free-form information about the task (language, task kind, completion ...).

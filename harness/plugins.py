@@ -6,7 +6,12 @@
   is reported and skipped too: a broken plugin never takes the CLI down.
 - Selection: ``GAUNTLET_PLUGINS=python,rust`` loads only those entry points;
   ``GAUNTLET_DISABLE_PLUGINS=go`` skips some.
-- Tracing: ``GAUNTLET_TRACE=1`` prints every hook call and result to stderr.
+- Dispatch: the per-language hooks (those ``hookspecs`` marks ``@per_language``: image, build, test,
+  test_variants, lint, mutate) are called through ``for_language(language)``, a relay of pluggy
+  subset hook callers that reaches only the plugins whose ``gauntlet_language`` declares that
+  language (``UnknownLanguage`` when none does); the other hooks (language, detect, reward) go to
+  every plugin through ``hook``.  Plugins never ask "is this mine?".
+- Tracing: ``GAUNTLET_TRACE=1`` prints every hook call and result to stderr (both ways of calling).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 import pluggy
 
 from harness import builtin, hookspecs, settings
-from harness.errors import InfraError
+from harness.errors import InfraError, UsageError
 from harness.language import LanguageInfo
 
 GROUP = "gauntlet"
@@ -29,6 +34,43 @@ GROUP = "gauntlet"
 
 class PluginError(InfraError):
     """A plugin breaks the hook contract."""
+
+
+class UnknownLanguage(UsageError, LookupError):
+    """No installed plugin serves the language a per-language hook was asked for."""
+
+
+PER_LANGUAGE = frozenset(
+    name for name, fn in vars(hookspecs).items()
+    if name.startswith("gauntlet_") and getattr(fn, "gauntlet_per_language", False)
+)
+
+
+class LanguageHooks:
+    """The per-language hooks of one language: ``relay.gauntlet_build(session=...)`` calls only the
+    plugins of ``language`` (pluggy's ``subset_hook_caller``, so firstresult, tracing and hook
+    wrappers behave as with ``pm.hook``).  Made by ``PluginManager.for_language``."""
+
+    def __init__(self, pm: pluggy.PluginManager, language: str, others: frozenset):
+        self.language = language
+        self._pm = pm
+        self._others = others  # the registered plugins that do not serve ``language``
+
+    def __getattr__(self, name: str):
+        if name not in PER_LANGUAGE:
+            if name.startswith("gauntlet_"):
+                raise AttributeError(f"{name} is not a per-language hook: call it on every plugin (pm.hook.{name})")
+            raise AttributeError(name)
+        caller = self._pm.subset_hook_caller(name, remove_plugins=self._others)
+        setattr(self, name, caller)  # cached: __getattr__ is not asked again
+        return caller
+
+    def implements(self, name: str) -> bool:
+        """Whether a plugin of this language implements ``name`` (an optional hook)."""
+        return bool(getattr(self, name).get_hookimpls())
+
+    def __repr__(self) -> str:
+        return f"<LanguageHooks {self.language!r}>"
 
 
 @dataclass
@@ -85,6 +127,8 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.pm.register(builtin, name="gauntlet.builtin")
         self.infos: list[PluginInfo] = []
+        self._relays: dict[str, LanguageHooks] = {}
+        self._relays_for: frozenset = frozenset()  # the registered plugins the relays were made for
         if settings.trace():
             self.pm.trace.root.setwriter(sys.stderr.write)
             self.pm.enable_tracing()
@@ -149,7 +193,41 @@ class PluginManager:
     def implements(self, hook: str, language: str) -> bool:
         """Whether a plugin of ``language`` implements ``hook`` (an optional hook such as
         ``gauntlet_test_variants``, which callers use differently when it is there)."""
-        return any(language in i.languages and hook in i.hooks for i in self.infos if not i.error)
+        try:
+            return self.for_language(language).implements(hook)
+        except UnknownLanguage:
+            return False
+
+    def for_language(self, language: str) -> LanguageHooks:
+        """The per-language hooks of ``language``, reaching only the plugins that declare it.
+
+        Raises ``UnknownLanguage`` (naming the language and the installed ones) when none does.
+        Made once per language and made again when the registered plugins change.
+        """
+        plugins = frozenset(self.pm.get_plugins())
+        if plugins != self._relays_for:
+            self._relays, self._relays_for = {}, plugins
+        relay = self._relays.get(language)
+        if relay is None:
+            served = self._served()
+            if language not in served:
+                have = ", ".join(sorted(served)) or "none installed"
+                raise UnknownLanguage(f"no plugin for language {language!r} (installed: {have})")
+            relay = self._relays[language] = LanguageHooks(self.pm, language, plugins - served[language])
+        return relay
+
+    def _served(self) -> dict[str, set]:
+        """language -> the registered plugins whose ``gauntlet_language`` declares it."""
+        out: dict[str, set] = {}
+        for impl in self.hook.gauntlet_language.get_hookimpls():
+            try:
+                answer = impl.function()
+            except Exception:  # a plugin registered around ``add`` whose hook crashes serves nothing
+                continue
+            for li in answer if isinstance(answer, list) else [answer]:
+                if isinstance(li, LanguageInfo):
+                    out.setdefault(li.name, set()).add(impl.plugin)
+        return out
 
     def detect(self, workspace: Path) -> str | None:
         """The language whose plugin is most confident about ``workspace``; None if no plugin is."""

@@ -50,12 +50,11 @@ def test_hostile_test_suite_through_the_plugin_hook(case, backend_name, builds, 
     token = f"{secrets.randbelow(9000) + 1000}.{secrets.randbelow(10**6):06d}"  # daemon's sleep: a unique marker
     ws = _project(tmp_path, case, token)
     before = observe.tree_digest(ws)
-    hook = get_plugin_manager().hook
-    with backend.open(ws, image=image, limits=LIMITS) as s:
+    hook = get_plugin_manager().for_language("python")
+    with backend.open(ws, language="python", image=image, limits=LIMITS) as s:
         if case == "kill_parent" and not s.protections.get("pid_namespace", backend_name == "docker"):
             pytest.skip(reason="no PID namespace here: kill(getppid()) would kill the harness (reported in protections)")
-        s.language = "python"
-        report = hook.gauntlet_test(session=s, selection=None)
+        report = hook.gauntlet_test(session=s, selection=None, fail_fast=False)
         assert not observe.wait_gone(token), "the daemon outlived the test run"
         assert "passed" not in {r.status.value for r in report.tests.values()} or case == "daemon", report
         if case == "sleep_past_timeout":
@@ -66,6 +65,6 @@ def test_hostile_test_suite_through_the_plugin_hook(case, backend_name, builds, 
             assert report.exit_code == 137, report.log[-500:]
         # The same session serves the next hook call.
         s.write_file("test_hostile.py", "def test_fine():\n    assert True\n")
-        again = hook.gauntlet_test(session=s, selection=None)
+        again = hook.gauntlet_test(session=s, selection=None, fail_fast=False)
         assert again.error is None and again.ids(Status.PASSED) == ["test_hostile.py::test_fine"], again
     assert observe.tree_digest(ws) == before

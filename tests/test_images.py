@@ -64,7 +64,7 @@ def test_check_falls_back_to_the_bootstrapped_base_and_says_so(docker):
     c, _ = docker
     from harness.plugins import get_plugin_manager
 
-    official = get_plugin_manager().hook.gauntlet_image(language="python").base_image
+    official = get_plugin_manager().for_language("python").gauntlet_image(language="python").base_image
     if images.exists(official):
         pytest.skip(reason=f"{official} is here: nothing to fall back from")
     env = {k: v for k, v in os.environ.items() if k != "GAUNTLET_BASE_IMAGE"}

@@ -30,8 +30,7 @@ def project(tmp_path_factory):
     core = src / CORE
     core.write_text(core.read_text().replace("_NON_WORD.split(ascii_text.lower())",
                                              "[w for w in _NON_WORD.split(ascii_text.lower()) if w]"))
-    session = get_backend("local").open(src, limits=Limits(timeout=4))
-    session.language = "python"
+    session = get_backend("local").open(src, language="python", limits=Limits(timeout=4))
     stable = baseline(session, pm).stable
     yield pm, src, session, stable
     session.close()
@@ -39,7 +38,7 @@ def project(tmp_path_factory):
 
 def candidates(src: Path, pm) -> list:
     text = (src / CORE).read_text()
-    found = pm.hook.gauntlet_mutate(workspace=src, options=MutateOptions(language="python", seed=1, max_candidates=10))
+    found = pm.for_language("python").gauntlet_mutate(workspace=src, options=MutateOptions(language="python", seed=1, max_candidates=10))
     loop = text.index("    words = ")
     hang = make_mutation(CORE, text, loop, loop, "    while True:\n        pass\n", "hang")
     broken = make_mutation(CORE, text, text.index("def slugify"), text.index("def slugify") + 3, "def def", "syntax")
@@ -90,7 +89,7 @@ def test_batched_verdicts_equal_one_by_one(project, subset, warm, monkeypatch):
 def test_plugin_answers_variants_in_one_runner(project):
     pm, src, session, stable = project
     text = (src / CORE).read_text()
-    results = pm.hook.gauntlet_test_variants(session=session, variants=[
+    results = pm.for_language("python").gauntlet_test_variants(session=session, variants=[
         Variant(CORE, text), Variant(CORE, text + "\ndef broken(:\n", stable[:2]),
         Variant(CORE, text.replace("return slug", "return slug.upper()"), stable, fail_fast=True)])
     assert [r.build.ok for r in results] == [True, False, True]
@@ -109,8 +108,8 @@ def test_warm_path_runs_only_the_callers(project):
     in_function = text.replace("n += 1", "n += 2")  # unique_slug: only TestUnique calls it
     module_level = text.replace('re.compile(r"[^a-z0-9]+")', 're.compile(r"[^a-z]+")')
     assert in_function != text and module_level != text
-    body, top = pm.hook.gauntlet_test_variants(session=session, variants=[Variant(CORE, in_function),
-                                                                           Variant(CORE, module_level)])
+    body, top = pm.for_language("python").gauntlet_test_variants(session=session, variants=[
+        Variant(CORE, in_function), Variant(CORE, module_level)])
     ran = set(body.tests.tests)
     assert ran and all("::TestUnique::" in t for t in ran)
     assert set(body.unaffected) == set(stable) - ran

@@ -33,9 +33,12 @@ def python_image(image: str | None = None) -> str:
     if image:
         images.ensure_present(image)
         return image
-    from harness.plugins import get_plugin_manager
+    from harness.plugins import UnknownLanguage, get_plugin_manager
 
-    spec = get_plugin_manager().hook.gauntlet_image(language="python")
+    try:
+        spec = get_plugin_manager().for_language("python").gauntlet_image(language="python")
+    except UnknownLanguage:
+        spec = None
     if spec is None:
         raise ExecutorError("no image for Python solutions: install gauntlet-python (pip install -e plugins/python) "
                             "or pass an image")

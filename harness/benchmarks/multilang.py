@@ -76,7 +76,7 @@ def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeo
     from harness.plugins import get_plugin_manager
     from harness.sandbox.local import LocalBackend
 
-    image = get_plugin_manager().hook.gauntlet_image(language=language) if docker else None
+    image = get_plugin_manager().for_language(language).gauntlet_image(language=language) if docker else None
     recipe = RECIPES[language]
     compare = grading.compare_stdio_legacy if checker == "legacy" else grading.compare_stdio
     results: list = []
@@ -85,8 +85,7 @@ def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeo
             p = Path(d) / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(text.replace("{code}", code))
-        with (backend or LocalBackend()).open(d, image=image, limits=Limits(timeout=build_timeout)) as session:
-            session.language = language
+        with (backend or LocalBackend()).open(d, language=language, image=image, limits=Limits(timeout=build_timeout)) as session:
             b = session.exec(recipe.build, timeout=build_timeout, env=recipe.env)
             if not b.ok:
                 return {"passed": False, "verdict": "compile_error", "error_code": -4, "results": [-4],

@@ -38,7 +38,7 @@ def build(
     pm = get_plugin_manager()
     langs = language or sorted(pm.languages())
     for lang in langs:
-        spec = pm.hook.gauntlet_image(language=lang)
+        spec = pm.for_language(lang).gauntlet_image(language=lang)  # UnknownLanguage: a usage error
         if spec is None:
             raise UsageError(f"no installed plugin gives an image for {lang!r}")
         with console.status(f"building {lang}") as status:

@@ -113,11 +113,11 @@ class Session(Protocol):
       GOCACHE, the npm cache), or None where the backend keeps none.  Caches must only speed
       things up: a plugin must give the same outcome with an empty one.
     - ``close()``: stop every process the session started and remove its copy.  Idempotent.
+    - ``language``: the language the session was opened for (``Backend.open(..., language=...)``),
+      or None for a session that no language plugin works in; the core calls the per-language
+      hooks of this language's plugin with the session.
     - ``network``: whether commands may reach the network (off unless the user opted in).
     - ``protections``: which isolation measures are really active (backend-specific keys).
-    - ``fail_fast``: set by the core around a kill check; a test hook that can (pytest ``-x``,
-      ``go test -failfast``, vitest / jest bail) stops at the first failing test.  Read it with
-      ``getattr(session, "fail_fast", False)``.
     """
 
     backend: str
@@ -136,17 +136,20 @@ class Session(Protocol):
 
 
 class Backend(Protocol):
-    """``open(workspace, image=None, limits=None, network=False, cache_key=None)``: a new session.
+    """``open(workspace, language=None, image=None, limits=None, network=False, cache_key=None)``:
+    a new session.
 
-    ``image`` is an ``ImageSpec`` (built and cached by the backend) or an image name, where the
-    backend runs images; ``cache_key`` names the persistent caches of ``cache_dir`` (default: one
-    per workspace path) so that callers can share them, or keep them apart per worker.
+    ``language`` becomes the session's ``language`` (None: a session for plain commands, which no
+    plugin hook is called with); ``image`` is an ``ImageSpec`` (built and cached by the backend) or
+    an image name, where the backend runs images; ``cache_key`` names the persistent caches of
+    ``cache_dir`` (default: one per workspace path) so that callers can share them, or keep them
+    apart per worker.
     """
 
     name: str
 
-    def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False,
-             cache_key: str | None = None) -> Session: ...
+    def open(self, workspace, *, language: str | None = None, image=None, limits: Limits | None = None,
+             network: bool = False, cache_key: str | None = None) -> Session: ...
 
 
 def workspace_key(workspace: Path) -> str:

@@ -263,8 +263,8 @@ class DockerBackend:
         self.client = images.client()
         self.registry = registry
 
-    def open(self, workspace, *, image=None, limits: Limits | None = None, network: bool = False,
-             cache_key: str | None = None) -> "DockerSession":
+    def open(self, workspace, *, language: str | None = None, image=None, limits: Limits | None = None,
+             network: bool = False, cache_key: str | None = None) -> "DockerSession":
         limits = limits or Limits()
         ws = Path(workspace)
         if not ws.is_dir():
@@ -290,17 +290,17 @@ class DockerBackend:
         except Exception as e:
             container.remove()
             raise SandboxError(f"cannot copy the workspace into the container: {_explain(e)}") from e
-        return DockerSession(container, pool_key)
+        return DockerSession(container, pool_key, language)
 
 
 class DockerSession:
     backend = "docker"
 
-    def __init__(self, container: Container, pool_key):
+    def __init__(self, container: Container, pool_key, language: str | None = None):
         self._ct = container
         self._pool_key = pool_key
         self._closed = False
-        self.language: str | None = None
+        self.language = language
         self.limits = container.limits
         self.network = container.network
         self.workdir = WORKDIR

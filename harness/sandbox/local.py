@@ -157,9 +157,11 @@ class LocalBackend:
         self.unsafe_host = settings.unsafe_host() if unsafe_host is None else unsafe_host
 
     def open(
-        self, workspace, *, image=None, limits: Limits | None = None, network: bool = False, cache_key: str | None = None
+        self, workspace, *, language: str | None = None, image=None, limits: Limits | None = None, network: bool = False,
+        cache_key: str | None = None,
     ) -> "LocalSession":
-        return LocalSession(Path(workspace), limits or Limits(), network, cache_key, unsafe_host=self.unsafe_host)
+        return LocalSession(Path(workspace), limits or Limits(), network, cache_key, unsafe_host=self.unsafe_host,
+                            language=language)
 
 
 class _Agent:
@@ -245,10 +247,10 @@ class LocalSession:
     backend = "local"
 
     def __init__(self, workspace: Path, limits: Limits, network: bool, cache_key: str | None = None,
-                 unsafe_host: bool = False):
+                 unsafe_host: bool = False, language: str | None = None):
         if not workspace.is_dir():
             raise SandboxError(f"workspace is not a directory: {workspace}")
-        self.language: str | None = None
+        self.language = language
         self.limits = limits
         self.network = network
         self.unsafe_host = unsafe_host

@@ -102,15 +102,16 @@ def normalised_diff(diff: str) -> str:
 
 
 def baseline(session, pm, runs: int = 2) -> Baseline:
+    hooks = pm.for_language(session.language)
     start = time.monotonic()
-    build = pm.hook.gauntlet_build(session=session)
+    build = hooks.gauntlet_build(session=session)
     build_seconds = time.monotonic() - start
     if build is not None and not build.ok:
         raise GenerateError("the clean repository does not build: " + "; ".join(str(d) for d in build.errors[:5]))
     reports, slowest = [], 0.0
     for _ in range(runs):
         t0 = time.monotonic()
-        reports.append(pm.hook.gauntlet_test(session=session, selection=None))
+        reports.append(hooks.gauntlet_test(session=session, selection=None, fail_fast=False))
         slowest = max(slowest, time.monotonic() - t0)
     if any(r is None for r in reports):
         raise GenerateError(f"no plugin runs the tests of language {session.language!r}")
@@ -132,8 +133,9 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
     With ``related`` (the stable tests that can see the mutated file), those run first: when none of
     them fails the candidate is a survivor without a whole-suite run; when one fails, the whole
     suite runs for the task's FAIL_TO_PASS and PASS_TO_PASS.  With ``fail_fast`` that kill check
-    stops at its first failure (``session.fail_fast``, which plugins pass to their runner).
+    stops at its first failure (``gauntlet_test``'s ``fail_fast``, which plugins pass to their runner).
     """
+    hooks = pm.for_language(session.language)
     original = session.read_file(mutation.file)
     verdict: dict[str, Any] = {"operator": mutation.operator, "file": mutation.file, "line": mutation.line}
     start = time.monotonic()
@@ -142,19 +144,15 @@ def validate(session, pm, mutation: Mutation, stable: list[str], related: list[s
         if not patched.applied:
             return {**verdict, "verdict": "not_applied", "why": patched.message}
         buggy = session.read_file(mutation.file).decode("utf-8", "replace")
-        build = pm.hook.gauntlet_build(session=session)
+        build = hooks.gauntlet_build(session=session)
         if build is not None and not build.ok:
             return _build_failed(verdict, build)
         if related:
             verdict["kill_check"] = f"{len(related)} related tests"
-            session.fail_fast = fail_fast
-            try:
-                first = pm.hook.gauntlet_test(session=session, selection=related)
-            finally:
-                session.fail_fast = False
+            first = hooks.gauntlet_test(session=session, selection=related, fail_fast=fail_fast)
             if not _broken(first, related):
                 return {**verdict, "verdict": "survived"}
-        report = pm.hook.gauntlet_test(session=session, selection=None)
+        report = hooks.gauntlet_test(session=session, selection=None, fail_fast=False)
         return _judged(verdict, report, stable, session.workdir, buggy)
     finally:
         session.write_file(mutation.file, original)
@@ -233,7 +231,9 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
 
 def _variants(session, pm, variants: list[Variant]) -> list:
     """The plugin's ``VariantResult`` per variant; fewer (none) where it does not batch."""
-    return (pm.hook.gauntlet_test_variants(session=session, variants=variants) if variants else None) or []
+    if not variants:
+        return []
+    return pm.for_language(session.language).gauntlet_test_variants(session=session, variants=variants) or []
 
 
 def _build_failed(verdict: dict[str, Any], build) -> dict[str, Any]:
@@ -272,15 +272,14 @@ def generate(
         require(name)
     store = TaskStore(opts.store, opts.repo_name)
     clean_commit, tree = store.snapshot(source)
-    spec = pm.hook.gauntlet_image(language=opts.language) if opts.backend == "docker" else None
+    spec = pm.for_language(opts.language).gauntlet_image(language=opts.language) if opts.backend == "docker" else None
     backend = get_backend(opts.backend, **backend_options(opts.backend, opts.image_registry))
     limits = Limits(timeout=opts.timeout or Limits().timeout)
     key = f"tasks-{opts.repo_name.replace('/', '__')}"
 
     def open_session(worker: int):
-        s = backend.open(tree, image=spec, limits=limits, network=opts.network, cache_key=f"{key}-w{worker}")
-        s.language = opts.language
-        return s
+        return backend.open(tree, language=opts.language, image=spec, limits=limits, network=opts.network,
+                            cache_key=f"{key}-w{worker}")
 
     report = GenerateReport()
     # Listing candidates (mutmut's or cargo-mutants' listing takes seconds) needs only the clean
@@ -412,7 +411,7 @@ def candidate_pool(tree: Path, opts: GenerateOptions, pm) -> list[Mutation]:
     found: list[Mutation] = []
     for source in opts.sources:
         if source == "plugin":
-            found += pm.hook.gauntlet_mutate(
+            found += pm.for_language(opts.language).gauntlet_mutate(
                 workspace=tree,
                 options=MutateOptions(language=opts.language, seed=opts.seed, max_candidates=opts.max_candidates,
                                       operators=opts.operators, files=tuple(paths) if paths else None),

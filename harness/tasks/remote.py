@@ -30,13 +30,12 @@ def _open(tree: Path, spec: dict[str, Any]):
     from harness.plugins import get_plugin_manager
     from harness.sandbox import backend_options, get_backend
 
-    image = get_plugin_manager().hook.gauntlet_image(language=spec["language"]) if spec["backend"] == "docker" else None
+    language = spec["language"]
+    image = get_plugin_manager().for_language(language).gauntlet_image(language=language) if spec["backend"] == "docker" else None
     backend = get_backend(spec["backend"], **backend_options(spec["backend"], spec.get("registry")))
     # One build cache per node process: two processes on a node never share one at once.
-    session = backend.open(tree, image=image, limits=spec["limits"], network=spec["network"],
-                           cache_key=f"{spec['key']}-ray{os.getpid()}")
-    session.language = spec["language"]
-    return session
+    return backend.open(tree, language=language, image=image, limits=spec["limits"], network=spec["network"],
+                        cache_key=f"{spec['key']}-ray{os.getpid()}")
 
 
 def baseline_job(tree: bytes, spec: dict[str, Any]):

@@ -96,8 +96,13 @@ class OwnEnvironment(Environment):
         self.pm = pm
 
     def _spec(self, instance: dict):
+        from harness.plugins import UnknownLanguage
+
         language = self.language_of(instance)
-        spec = self.pm.hook.gauntlet_image(language=language) if language else None
+        try:
+            spec = self.pm.for_language(language).gauntlet_image(language=language) if language else None
+        except UnknownLanguage:
+            spec = None
         if spec is None:
             raise InfraError(
                 f"{instance['instance_id']}: no installed plugin for language {language!r}; "
@@ -142,14 +147,12 @@ class OwnEnvironment(Environment):
         key = "swe-" + instance["repo"].replace("/", "__")
         language = self.language_of(instance)
         if self.fetch_deps:
-            prep = self.backend.open(tree, image=image, limits=self.limits, network=True, cache_key=key)
+            prep = self.backend.open(tree, language=language, image=image, limits=self.limits, network=True, cache_key=key)
             try:
-                prep.language = language
-                self.pm.hook.gauntlet_build(session=prep)
+                self.pm.for_language(language).gauntlet_build(session=prep)
             finally:
                 prep.close()
-        session = self.backend.open(tree, image=image, limits=self.limits, network=False, cache_key=key)
-        session.language = language
+        session = self.backend.open(tree, language=language, image=image, limits=self.limits, network=False, cache_key=key)
         if session.protections.get("image"):
             self._record_image(session.protections["image"])
         return session

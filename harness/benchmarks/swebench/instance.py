@@ -152,7 +152,8 @@ def run_native_instance(
 ) -> InstanceResult:
     """Instances with ``log_parser == "gauntlet"`` (generated tasks): the language plugin builds and
     runs the FAIL_TO_PASS + PASS_TO_PASS tests, and swebench's own ``get_eval_tests_report`` and
-    ``get_resolution_status`` grade its per-test statuses.  ``session.language`` must be set.
+    ``get_resolution_status`` grade its per-test statuses.  The session must have been opened with
+    its language (``Backend.open(..., language=...)``): the hooks go to that language's plugin.
     ``timeout`` (the run's per-instance eval timeout) bounds each build and test command: the
     plugins run them with the session's default timeout, which is the environment's far longer one.
     """
@@ -186,12 +187,13 @@ def run_native_instance(
                     return result
         entry["patch_successfully_applied"] = True
         t0 = time.monotonic()
-        build = pm.hook.gauntlet_build(session=session)
+        hooks = pm.for_language(session.language)
+        build = hooks.gauntlet_build(session=session)
         status_map: dict[str, str] = {}
         output = build.log if build is not None else ""
         if build is None or build.ok:
             selection = list(instance["FAIL_TO_PASS"]) + list(instance["PASS_TO_PASS"])
-            tests = pm.hook.gauntlet_test(session=session, selection=selection)
+            tests = hooks.gauntlet_test(session=session, selection=selection, fail_fast=False)
             if tests is None:
                 raise InfraError(f"no plugin ran the tests of {iid} (language {session.language!r})")
             status_map = {tid: _SWE_STATUS[r.status.value] for tid, r in tests.tests.items()}

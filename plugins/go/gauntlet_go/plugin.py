@@ -38,7 +38,7 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.image_spec() if language == LANGUAGE else None
+    return image.image_spec()
 
 
 def _has_module(session) -> bool:
@@ -53,31 +53,25 @@ def _has_module(session) -> bool:
 
 @hookimpl
 def gauntlet_build(session):
-    if session.language != LANGUAGE:
-        return None
     if not _has_module(session):
         return BuildResult(False, [Diagnostic("no go.mod or go.work at the workspace root", file="go.mod")])
     return build_step.build(session)
 
 
 @hookimpl
-def gauntlet_test(session, selection):
-    if session.language != LANGUAGE:
-        return None
+def gauntlet_test(session, selection, fail_fast):
     if not _has_module(session):
         return TestReport(error="no go.mod or go.work at the workspace root")
-    return runner.run_tests(session, selection)
+    return runner.run_tests(session, selection, fail_fast)
 
 
 @hookimpl
 def gauntlet_lint(session):
-    if session.language != LANGUAGE or not _has_module(session):
+    if not _has_module(session):
         return None
     return lint_step.lint(session)
 
 
 @hookimpl
 def gauntlet_mutate(workspace, options):
-    if options.language != LANGUAGE:
-        return None
     return mutate_step.mutate(Path(workspace), options)

@@ -34,9 +34,9 @@ def run_flag(selection: list[str] | None) -> list[str]:
     return [f"-run=^({'|'.join(re.escape(t) for t in tops)})$"] if tops else ["-run=^$"]
 
 
-def run_tests(session, selection: list[str] | None) -> TestReport:
-    fail_fast = ["-failfast"] if getattr(session, "fail_fast", False) else []
-    args = ["test", "-json", "-vet=off", *fail_fast, f"-timeout={go_timeout(session)}s", *run_flag(selection),
+def run_tests(session, selection: list[str] | None, fail_fast: bool = False) -> TestReport:
+    """``go test -json`` of the selected tests; ``fail_fast``: stop at the first failing test."""
+    args = ["test", "-json", "-vet=off", *(["-failfast"] if fail_fast else []), f"-timeout={go_timeout(session)}s", *run_flag(selection),
             *gocmd.packages(session)]
     result = gocmd.run(session, args)
     run = testjson.parse(result.stdout)

@@ -1,4 +1,5 @@
-"""Hook implementations for Python projects.  Every hook answers only for language "python"."""
+"""Hook implementations for Python projects (language name "python"); the core calls the
+per-language hooks here only for Python sessions."""
 
 from __future__ import annotations
 
@@ -60,10 +61,6 @@ print(json.dumps(errors))
 """
 
 
-def _mine(session) -> bool:
-    return getattr(session, "language", None) == NAME
-
-
 def _env(session) -> dict[str, str]:
     """Make both flat and src/ layouts importable without installing the project."""
     return {"PYTHONPATH": "src:.", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -86,13 +83,11 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.spec() if language == NAME else None
+    return image.spec()
 
 
 @hookimpl
 def gauntlet_build(session):
-    if not _mine(session):
-        return None
     # -I: a workspace file named json.py or subprocess.py must not shadow the script's imports.
     r = session.exec(["python3", "-I", "-c", COMPILE_ALL], timeout=min(session.limits.timeout, 300))
     if r.exit_code == 127:  # the sandbox has no interpreter: not the code's fault
@@ -122,10 +117,8 @@ def _pytest_args(report: str, selection, fail_fast: bool) -> list[str]:
 
 
 @hookimpl
-def gauntlet_test(session, selection):
-    if not _mine(session):
-        return None
-    argv = ["python3", "-m", "pytest", *_pytest_args(REPORT, selection, getattr(session, "fail_fast", False))]
+def gauntlet_test(session, selection, fail_fast):
+    argv = ["python3", "-m", "pytest", *_pytest_args(REPORT, selection, fail_fast)]
     session.exec(["rm", "-f", REPORT])
     r = session.exec(argv, env=_env(session))
     try:
@@ -166,7 +159,7 @@ def gauntlet_test_variants(session, variants):
     """All variants in one ``variant_runner`` process that forks per variant (see its docstring).
     None when the runner could not start (no pytest in the sandbox, say): the core then builds and
     tests each variant on its own, which reports the cause."""
-    if not _mine(session) or not variants:
+    if not variants:
         return None
     per_variant = session.limits.timeout
     request = {"variants": [{"file": v.file, "text": v.text, "selection": v.selection, "fail_fast": v.fail_fast}
@@ -225,8 +218,6 @@ MISSING_HINT = "the local backend uses the harness's Python and PATH; the docker
 
 @hookimpl
 def gauntlet_lint(session):
-    if not _mine(session):
-        return None
     args = ["check", "--output-format=json", "--exit-zero", "--no-cache", "."]
     r = session.exec(["ruff", *args])
     if r.exit_code == 127:  # not on PATH: perhaps installed as a module of the sandbox's python
@@ -244,6 +235,4 @@ def gauntlet_lint(session):
 
 @hookimpl
 def gauntlet_mutate(workspace, options):
-    if options.language != NAME:
-        return None
     return mutations(Path(workspace), options)

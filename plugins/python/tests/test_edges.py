@@ -26,8 +26,7 @@ def session_of():
     opened = []
 
     def open_(path):
-        s = LocalBackend().open(path)
-        s.language = "python"
+        s = LocalBackend().open(path, language="python")
         opened.append(s)
         return s
 
@@ -86,7 +85,7 @@ IDS_PROJECT = {
 
 
 def test_exact_ids_inherited_nested_xfail_teardown_and_collection_errors(tmp_path, session_of):
-    report = plugin.gauntlet_test(session=session_of(project(tmp_path, IDS_PROJECT)), selection=None)
+    report = plugin.gauntlet_test(session=session_of(project(tmp_path, IDS_PROJECT)), selection=None, fail_fast=False)
     got = {t: r.status for t, r in report.tests.items()}
     assert got == {
         "tests/test_a.py::TestA::test_inherited": Status.PASSED,
@@ -112,15 +111,15 @@ def test_ids_match_pytest_own_ids(tmp_path, session_of):
     s = session_of(ws)
     collected = s.exec(["python3", "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"])
     pytest_ids = {line for line in collected.stdout.splitlines() if "::" in line}
-    report = plugin.gauntlet_test(session=s, selection=None)
+    report = plugin.gauntlet_test(session=s, selection=None, fail_fast=False)
     assert set(report.tests) == pytest_ids
-    again = plugin.gauntlet_test(session=s, selection=["tests/test_a.py::test_p[x::y]", "tests/test_only_inherited.py"])
+    again = plugin.gauntlet_test(session=s, selection=["tests/test_a.py::test_p[x::y]", "tests/test_only_inherited.py"], fail_fast=False)
     assert set(again.tests) == {"tests/test_a.py::test_p[x::y]", "tests/test_only_inherited.py::TestOnly::test_inherited"}
 
 
 def test_unknown_selection_is_a_runner_error_with_the_log_tail(tmp_path, session_of):
     ws = project(tmp_path, {"tests/test_x.py": "def test_x():\n    pass\n"})
-    report = plugin.gauntlet_test(session=session_of(ws), selection=["tests/test_nope.py::test_x"])
+    report = plugin.gauntlet_test(session=session_of(ws), selection=["tests/test_nope.py::test_x"], fail_fast=False)
     assert report.tests == {} and report.exit_code == 4
     assert report.error.startswith("pytest exited with code 4") and "test_nope.py" in report.error
 
@@ -153,7 +152,7 @@ class FakeSession:
 def test_missing_tools_are_infrastructure_errors_that_say_how_to_install_them():
     no_pytest = FakeSession({"python3 -m pytest": ExecResult(1, "", "/usr/bin/python3: No module named pytest\n", 0.1)})
     with pytest.raises(SandboxError, match="pytest is not installed.*pip install pytest"):
-        plugin.gauntlet_test(session=no_pytest, selection=None)
+        plugin.gauntlet_test(session=no_pytest, selection=None, fail_fast=False)
     no_ruff = FakeSession({"ruff": ExecResult(127, "", "command not found: ruff", 0.0),
                            "python3 -m ruff": ExecResult(1, "", "/usr/bin/python3: No module named ruff\n", 0.1)})
     with pytest.raises(SandboxError, match="ruff is not installed.*pip install ruff"):
@@ -164,9 +163,18 @@ def test_missing_tools_are_infrastructure_errors_that_say_how_to_install_them():
         plugin.gauntlet_build(session=no_python)
 
 
+def test_fail_fast_is_pytest_x():
+    """``fail_fast`` is an argument of the hook (the core's kill check), not an attribute of the session."""
+    for fail_fast in (True, False):
+        s = FakeSession({})
+        plugin.gauntlet_test(session=s, selection=["tests/test_a.py"], fail_fast=fail_fast)
+        [run] = [a for a in s.argvs if a[:3] == ["python3", "-m", "pytest"]]
+        assert ("-x" in run) is fail_fast and run[-1] == "tests/test_a.py"
+
+
 def test_truncated_junit_report_is_an_error_not_a_crash():
     s = FakeSession({"python3 -m pytest": ExecResult(1, "F", "", 0.1)}, {plugin.REPORT: b"<testsuites><testsuite><testc"})
-    report = plugin.gauntlet_test(session=s, selection=None)
+    report = plugin.gauntlet_test(session=s, selection=None, fail_fast=False)
     assert report.tests == {} and "unreadable" in report.error
 
 
@@ -259,4 +267,3 @@ def test_mutation_filters(tmp_path):
     assert [(m.file, m.original, m.replacement) for m in only] == [("a.py", "<", "<=")]
     files = plugin.gauntlet_mutate(workspace=tmp_path, options=MutateOptions(language="python", files=("b.py",)))
     assert {m.file for m in files} == {"b.py"}
-    assert plugin.gauntlet_mutate(workspace=tmp_path, options=MutateOptions()) is None

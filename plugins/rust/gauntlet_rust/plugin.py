@@ -34,7 +34,7 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.image_spec() if language == LANGUAGE else None
+    return image.image_spec()
 
 
 def _has_manifest(session) -> bool:
@@ -47,8 +47,6 @@ def _has_manifest(session) -> bool:
 
 @hookimpl
 def gauntlet_build(session):
-    if session.language != LANGUAGE:
-        return None
     if not _has_manifest(session):
         return BuildResult(False, [Diagnostic("no Cargo.toml at the workspace root", file="Cargo.toml")])
     return build_step.build(session)
@@ -56,8 +54,6 @@ def gauntlet_build(session):
 
 @hookimpl
 def gauntlet_test(session, selection):
-    if session.language != LANGUAGE:
-        return None
     if not _has_manifest(session):
         return TestReport(error="no Cargo.toml at the workspace root")
     return runner.run_tests(session, selection)
@@ -65,15 +61,13 @@ def gauntlet_test(session, selection):
 
 @hookimpl
 def gauntlet_lint(session):
-    if session.language != LANGUAGE or not _has_manifest(session):
+    if not _has_manifest(session):
         return None
     return lint_step.lint(session)
 
 
 @hookimpl
 def gauntlet_mutate(workspace, options):
-    if options.language != LANGUAGE:
-        return None
     return mutate_step.mutate(Path(workspace), options)
 
 
@@ -81,6 +75,6 @@ def gauntlet_mutate(workspace, options):
 def gauntlet_test_variants(session, variants):
     """Mutant schemata (``schemata``): one build for a batch of variants; ``GAUNTLET_RUST_SCHEMATA=0``
     turns it off, and each variant is then built on its own by the core."""
-    if session.language != LANGUAGE or not _has_manifest(session) or not settings.rust_schemata():
+    if not _has_manifest(session) or not settings.rust_schemata():
         return None
     return schemata.test_variants(session, variants)

@@ -84,7 +84,6 @@ def test_plugin_is_registered_and_detects_cargo_projects(tmp_path):
     spec = plugin.gauntlet_image(language="rust")
     assert spec.dockerfile.startswith("ARG BASE_IMAGE") and "FROM ${BASE_IMAGE}" in spec.dockerfile
     assert "clippy" in spec.dockerfile and "useradd" in spec.dockerfile and spec.prepare == ("cargo fetch",)
-    assert plugin.gauntlet_image(language="go") is None
 
 
 @needs_clippy
@@ -272,7 +271,7 @@ def test_mutations_skip_tests_and_cover_the_operators():
     assert set(mutate.OPERATORS) <= {m.operator for m in all_muts}
     again = plugin.gauntlet_mutate(workspace=GEO, options=MutateOptions(language="rust", seed=3, max_candidates=5))
     assert again == plugin.gauntlet_mutate(workspace=GEO, options=MutateOptions(language="rust", seed=3, max_candidates=5))
-    assert len(again) == 5 and plugin.gauntlet_mutate(workspace=GEO, options=MutateOptions(language="go")) is None
+    assert len(again) == 5
 
 
 def test_mutations_mostly_compile_and_some_are_caught():

@@ -90,8 +90,7 @@ def test_schemata_batch_reports_what_each_variant_alone_reports(tmp_path, monkey
         (LIB, clean.replace("/// Manhattan distance", "///\n/// Manhattan distance")),  # doc test moves a line
     ]
     variants = [Variant(f, t) for f, t in texts]
-    session = LocalBackend().open(work, limits=Limits(timeout=300), cache_key="schemata-test")
-    session.language = "rust"
+    session = LocalBackend().open(work, language="rust", limits=Limits(timeout=300), cache_key="schemata-test")
     assert build_step.build(session).ok
 
     builds = []

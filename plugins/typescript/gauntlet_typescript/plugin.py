@@ -35,19 +35,15 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.image_spec() if language == LANGUAGE else None
+    return image.image_spec()
 
 
 def _package(session):
-    if session.language != LANGUAGE:
-        return None
     return project.load_package(project.session_reader(session))
 
 
 @hookimpl
 def gauntlet_build(session):
-    if session.language != LANGUAGE:
-        return None
     pkg = _package(session)
     if pkg is None:
         return BuildResult(False, [Diagnostic("no package.json at the workspace root", file="package.json")])
@@ -55,22 +51,18 @@ def gauntlet_build(session):
 
 
 @hookimpl
-def gauntlet_test(session, selection):
-    if session.language != LANGUAGE:
-        return None
+def gauntlet_test(session, selection, fail_fast):
     pkg = _package(session)
     if pkg is None or pkg.manifest_error:
         return TestReport(error=pkg.manifest_error if pkg else "no package.json at the workspace root")
     install = deps.ensure_dependencies(session, pkg)
     if not install.ok:
         return TestReport(error="dependencies did not install: " + "; ".join(d.message for d in install.diagnostics))
-    return runners.run_tests(session, pkg, selection)
+    return runners.run_tests(session, pkg, selection, fail_fast)
 
 
 @hookimpl
 def gauntlet_lint(session):
-    if session.language != LANGUAGE:
-        return None
     pkg = _package(session)
     if pkg is None or pkg.manifest_error:
         return None
@@ -79,6 +71,4 @@ def gauntlet_lint(session):
 
 @hookimpl
 def gauntlet_mutate(workspace, options):
-    if options.language != LANGUAGE:
-        return None
     return mutate_step.mutate(Path(workspace), options)

@@ -39,9 +39,9 @@ def list_files(session, suffixes) -> list[str]:
         return []
 
 
-def _command(session, runner: str, pkg, files: list[str] | None) -> list[str]:
+def _command(session, runner: str, pkg, files: list[str] | None, bail: bool = False) -> list[str]:
+    """The runner's command line; ``bail``: stop at the first failing test (node:test has no such switch)."""
     report = f"{REPORT_DIR}/report"
-    bail = getattr(session, "fail_fast", False)  # node:test has no such switch
     if runner == "vitest":
         return ["node_modules/.bin/vitest", "run", "--reporter=verbose", "--reporter=json",
                 f"--outputFile.json={report}", *(["--bail=1"] if bail else []), *(files or [])]
@@ -87,12 +87,12 @@ def _expand_dirs(session, paths: list[str]) -> list[str]:
     return out
 
 
-def _run_once(session, runner: str, pkg, files: list[str] | None):
+def _run_once(session, runner: str, pkg, files: list[str] | None, bail: bool = False):
     session.exec(["rm", "-rf", REPORT_DIR], timeout=60)
     session.exec(["mkdir", "-p", REPORT_DIR], timeout=60)
     if runner == "node":
         session.write_file(f"{REPORT_DIR}/node_reporter.mjs", helper("node_reporter.mjs"))
-    res = session.exec(_command(session, runner, pkg, files), env=ENV, timeout=session.limits.timeout)
+    res = session.exec(_command(session, runner, pkg, files, bail), env=ENV, timeout=session.limits.timeout)
     try:
         text = session.read_file(f"{REPORT_DIR}/report").decode("utf-8", "replace")
     except FileNotFoundError:
@@ -106,12 +106,12 @@ def _run_once(session, runner: str, pkg, files: list[str] | None):
     return parsed, res
 
 
-def _isolate(session, runner: str, pkg, log: list[str]) -> Parsed:
+def _isolate(session, runner: str, pkg, log: list[str], bail: bool = False) -> Parsed:
     """The runner died without a report: run each test file alone to find the one that kills it."""
     files = [f for f in list_files(session, project.TS_SUFFIXES + project.JS_SUFFIXES) if _looks_like_test(f)]
     merged = Parsed()
     for f in files[:MAX_ISOLATED_FILES]:
-        parsed, res = _run_once(session, runner, pkg, [f])
+        parsed, res = _run_once(session, runner, pkg, [f], bail)
         log.append(f"--- {f} (alone) ---\n{res.output}")
         if parsed is None:
             merged.crashed[f] = f"the {runner} process died (exit {res.exit_code}) while running this file"
@@ -141,15 +141,17 @@ def _mark_crashes(session, parsed: Parsed) -> None:
             parsed.tests[make_id(file)] = TestResult(Status.ERROR, None, why)
 
 
-def run_tests(session, pkg, selection: list[str] | None) -> TestReport:
+def run_tests(session, pkg, selection: list[str] | None, fail_fast: bool = False) -> TestReport:
+    """Run the package's tests (``selection``: test ids, None for all); ``fail_fast``: the runner
+    stops at the first failing test where it can (vitest, jest)."""
     try:
-        return _run_tests(session, pkg, selection)
+        return _run_tests(session, pkg, selection, fail_fast)
     finally:
         # Our reports and reporter must not be seen by the lint step (eslint . lints dot folders).
         session.exec(["rm", "-rf", REPORT_DIR], timeout=60)
 
 
-def _run_tests(session, pkg, selection: list[str] | None) -> TestReport:
+def _run_tests(session, pkg, selection: list[str] | None, fail_fast: bool) -> TestReport:
     runner = pkg.test_runner()
     if runner is None:
         return TestReport(error="no test runner found: package.json names none of vitest, jest or `node --test`")
@@ -159,10 +161,10 @@ def _run_tests(session, pkg, selection: list[str] | None) -> TestReport:
             return TestReport(error=f"{runner} is not installed in node_modules (is it in devDependencies?)")
     start = time.monotonic()
     files = sorted({id_file(t) for t in selection}) if selection else None
-    parsed, res = _run_once(session, runner, pkg, files)
+    parsed, res = _run_once(session, runner, pkg, files, fail_fast)
     log = [res.output]
     if parsed is None and not res.timed_out and runner != "node":
-        parsed = _isolate(session, runner, pkg, log) if files is None else Parsed(
+        parsed = _isolate(session, runner, pkg, log, fail_fast) if files is None else Parsed(
             crashed={f: f"the {runner} process died (exit {res.exit_code})" for f in files})
     report = TestReport(log="\n".join(log), exit_code=res.exit_code, timed_out=res.timed_out,
                         duration=time.monotonic() - start)

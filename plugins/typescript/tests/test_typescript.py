@@ -57,8 +57,7 @@ def prepare(pkg: Path) -> None:
         if _prepared[pkg]:
             pytest.skip(reason=_prepared[pkg])
         return
-    session = LocalBackend().open(pkg, network=True)
-    session.language = "typescript"
+    session = LocalBackend().open(pkg, language="typescript", network=True)
     try:
         result = plugin.gauntlet_build(session=session)
     finally:
@@ -101,12 +100,10 @@ def test_detect_and_language(tmp_path):
     (tmp_path / "src" / "a.ts").write_text("export const a = 1;\n")
     assert plugin.gauntlet_detect(workspace=tmp_path) == 0.8
     assert plugin.gauntlet_language().name == "typescript"
-    assert plugin.gauntlet_mutate(workspace=VITEST, options=MutateOptions(language="python")) is None
 
 
 def test_image_spec():
     spec = plugin.gauntlet_image(language="typescript")
-    assert plugin.gauntlet_image(language="rust") is None
     lines = spec.dockerfile.splitlines()
     assert lines[0].startswith("ARG BASE_IMAGE") and lines[1] == "FROM ${BASE_IMAGE}"
     assert spec.base_image == "node:22-bookworm-slim"
@@ -249,8 +246,7 @@ def test_mutations_typecheck_and_some_are_caught():
     again = plugin.gauntlet_mutate(workspace=VITEST, options=MutateOptions(language="typescript", seed=1, max_candidates=14))
     assert again == plugin.gauntlet_mutate(workspace=VITEST, options=MutateOptions(language="typescript", seed=1, max_candidates=14))
     prepare(VITEST)
-    session = LocalBackend().open(VITEST)
-    session.language = "typescript"
+    session = LocalBackend().open(VITEST, language="typescript")
     built = caught = 0
     try:
         assert plugin.gauntlet_build(session=session).ok
@@ -259,7 +255,7 @@ def test_mutations_typecheck_and_some_are_caught():
             assert session.apply_patch(m.diff).applied, m.id
             if plugin.gauntlet_build(session=session).ok:
                 built += 1
-                caught += not plugin.gauntlet_test(session=session, selection=None).passed
+                caught += not plugin.gauntlet_test(session=session, selection=None, fail_fast=False).passed
             session.write_file(m.file, original)
     finally:
         session.close()
@@ -372,8 +368,7 @@ def test_node_test_crashing_file_marks_its_tests_as_errors():
 
 def _prepare_in_docker(backend, pkg: Path) -> None:
     """One networked install in the package's Docker cache volume; the evaluations then run offline."""
-    session = backend.open(pkg, image=plugin.gauntlet_image(language="typescript"), network=True)
-    session.language = "typescript"
+    session = backend.open(pkg, language="typescript", image=plugin.gauntlet_image(language="typescript"), network=True)
     try:
         result = plugin.gauntlet_build(session=session)
     finally:
