@@ -35,6 +35,7 @@ EXPECTED = {
     "harness.jobs.versions.VersionMismatch": (InfraError, RuntimeError),
     "harness.benchmarks.multilang.MultiLangError": (InfraError, RuntimeError),
     "harness.plugins.PluginError": (InfraError, Exception),
+    "harness.plugins.UnknownLanguage": (UsageError, LookupError),
     "harness.tasks.native.NativeToolMissing": (UsageError, RuntimeError),
     "harness.benchmarks.swebench.dataset.DatasetError": (UsageError, ValueError),
     "harness.benchmarks.livecodebench.LCBError": (UsageError, ValueError),
