@@ -27,7 +27,7 @@ class CheckOptions:
     lint: bool = True
     timeout: float = 600.0
     network: bool = False
-    image: str | None = None
+    base_image: str | None = None  # docker: the base the language image is built on (default: the plugin's)
 
 
 def resolve_language(workspace: Path, language: str | None, pm: PluginManager) -> str:
@@ -58,10 +58,8 @@ def check(workspace: str | Path, options: CheckOptions | None = None, pm: Plugin
     outcome = Outcome(language=language, backend=options.backend, workspace=str(ws))
     start = time.monotonic()
     try:
-        backend = get_backend(options.backend)
-        image = options.image
-        if options.backend != "local" and image is None:
-            image = hooks.gauntlet_image(language=language)
+        backend = get_backend(options.backend, **({"base_image": options.base_image} if options.base_image else {}))
+        image = None if options.backend == "local" else hooks.gauntlet_image(language=language)
         session = backend.open(ws, language=language, image=image, limits=Limits(timeout=options.timeout),
                                network=options.network)
     except (SandboxError, OSError) as e:

@@ -75,3 +75,17 @@ def test_check_falls_back_to_the_bootstrapped_base_and_says_so(docker):
         pytest.skip(reason=f"{official} could be pulled here")
     assert r.returncode == 1, r.stderr  # the example's bug, graded: not an infrastructure error
     assert f"building on the bootstrapped {images.BOOTSTRAP_NAME}" in r.stderr
+
+
+def test_check_takes_a_base_image(docker):
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "GAUNTLET_BASE_IMAGE"}
+    example = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
+    r = subprocess.run([sys.executable, "-m", "harness", "check", str(example), "--backend", "docker", "--base-image",
+                        images.BOOTSTRAP_NAME, "--json"], capture_output=True, text=True, env=env, timeout=900)
+    assert r.returncode == 1 and "cannot be pulled" not in r.stderr, r.stderr  # built on it, nothing pulled
+    local = subprocess.run([sys.executable, "-m", "harness", "check", str(example), "--base-image", "x"],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert local.returncode == 2 and "--backend docker" in local.stderr

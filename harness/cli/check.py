@@ -25,6 +25,10 @@ def check_cmd(
     timeout: float = typer.Option(600.0, help="Seconds allowed per step (build, tests, lint)."),
     lint: bool = typer.Option(True, help="Run the linter."),
     network: bool = typer.Option(False, help="Give the sandbox network access (off by default)."),
+    base_image: Optional[str] = typer.Option(
+        None, "--base-image",
+        help="Docker: build the language image on this base (e.g. gauntlet-base:bookworm from `gauntlet images "
+             "bootstrap`) instead of the plugin's official one."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome and reward as one JSON document."),
 ) -> None:
     """Build, test and lint a project (optionally after applying a patch) and print the reward.
@@ -34,6 +38,8 @@ def check_cmd(
       gauntlet check examples/python/slugify
 
       gauntlet check examples/python/slugify --patch examples/python/slugify/fix.diff --json
+
+      gauntlet check examples/python/slugify --backend docker --base-image gauntlet-base:bookworm
     """
     from harness.evaluate import CheckOptions, check
     from harness.rewards import reward_for
@@ -43,9 +49,11 @@ def check_cmd(
         if not patch.is_file():
             raise UsageError(f"patch file not found: {patch}")
         patch_text = patch.read_bytes().decode("utf-8", errors="replace")  # NUL bytes survive: refused as binary
+    if base_image and backend == "local":
+        raise UsageError("--base-image applies to images: use it with --backend docker")
     options = CheckOptions(
         language=language, backend=backend, patch=patch_text, selection=select or None,
-        lint=lint, timeout=timeout, network=network,
+        lint=lint, timeout=timeout, network=network, base_image=base_image,
     )
     try:
         outcome = check(path, options)

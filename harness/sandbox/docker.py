@@ -257,11 +257,13 @@ _pool = Pool()
 class DockerBackend:
     name = "docker"
 
-    def __init__(self, registry: str | None = None):
+    def __init__(self, registry: str | None = None, base_image: str | None = None):
         """``registry``: where a missing language image is pulled from (REGISTRY/<tag>) before it is
-        built here; None: ``GAUNTLET_IMAGE_REGISTRY``, else none."""
+        built here; None: ``GAUNTLET_IMAGE_REGISTRY``, else none.  ``base_image``: what language
+        images are built on; None: ``GAUNTLET_BASE_IMAGE``, else each plugin's own."""
         self.client = images.client()
         self.registry = registry
+        self.base_image = base_image
 
     def open(self, workspace, *, language: str | None = None, image=None, limits: Limits | None = None,
              network: bool = False, cache_key: str | None = None) -> "DockerSession":
@@ -272,7 +274,7 @@ class DockerBackend:
         if image is None:
             raise SandboxError("the docker backend needs an image (the language plugin's ImageSpec, or an image name)")
         if isinstance(image, ImageSpec):
-            name, user = images.build(image, registry=self.registry), image.user
+            name, user = images.build(image, base_image=self.base_image, registry=self.registry), image.user
         else:
             images.ensure_present(str(image))
             name, user = str(image), None
