@@ -89,3 +89,23 @@ def test_check_takes_a_base_image(docker):
     local = subprocess.run([sys.executable, "-m", "harness", "check", str(example), "--base-image", "x"],
                            capture_output=True, text=True, env=env, timeout=300)
     assert local.returncode == 2 and "--backend docker" in local.stderr
+
+
+def test_a_first_image_build_says_what_it_is_doing(docker):
+    """A first check on Docker builds the language image (a minute or two where nothing is cached):
+    the user is told, not left with a silent prompt."""
+    import sys
+    from pathlib import Path
+
+    alias = "gauntlet-base:says-what-test"
+    c, _ = docker
+    c.images.get(images.BOOTSTRAP_NAME).tag(alias)  # a new base name: a new image, built from the cache
+    example = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
+    try:
+        r = subprocess.run([sys.executable, "-m", "harness", "check", str(example), "--backend", "docker",
+                            "--base-image", alias], capture_output=True, text=True, timeout=900)
+    finally:
+        for img in c.images.list(filters={"label": f"{images.LABEL}.base={alias}"}):
+            c.images.remove(img.id, force=True)
+        c.images.remove(alias)
+    assert "gauntlet: building the python image" in r.stderr and f"on {alias}" in r.stderr, r.stderr

@@ -74,6 +74,7 @@ def _main(
     if version:
         console.print(f"gauntlet {__version__}")
         raise typer.Exit()
+    _show_progress()
     if unsafe_host:
         # An environment variable on purpose (not an argument): worker processes (Ray jobs, process
         # pools) inherit it.
@@ -83,6 +84,20 @@ def _main(
 
 def main() -> None:
     app()
+
+
+def _show_progress() -> None:
+    """What the library says of long first steps (an image build, say) reaches the user's stderr:
+    INFO and up of the ``harness`` loggers, one plain line each."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("gauntlet: %(message)s"))
+    logger = logging.getLogger("harness")
+    if not logger.handlers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _register_commands() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -28,6 +29,7 @@ from harness import settings
 from harness.language import ImageSpec
 from harness.sandbox.base import SandboxError
 
+log = logging.getLogger(__name__)  # the CLI shows this package's INFO messages on stderr
 LABEL = "gauntlet"
 SANDBOX_LABEL = "gauntlet.sandbox"  # containers that run code (sessions, executor workers)
 OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
@@ -86,12 +88,7 @@ def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[s
         why = str(e.explanation or e).splitlines()[0][:200]
         message = (f"the official base image {base} is not here and cannot be pulled ({why}); building on the "
                    f"bootstrapped {BOOTSTRAP_NAME} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
-        if progress:
-            progress(message)
-        else:
-            import logging
-
-            logging.getLogger(__name__).warning(message)
+        (progress or log.warning)(message)
         return BOOTSTRAP_NAME
 
 
@@ -228,6 +225,9 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
             return tag
         if progress:
             progress(f"{reg}/{tag} not pulled ({why}); building it")
+    say = progress or log.info
+    say(f"building the {spec.language} image {tag} on {base}: once per Dockerfile and base, a minute or two "
+        "(cached afterwards)")
     with tempfile.TemporaryDirectory(prefix="gauntlet-build-") as ctx:
         root = Path(ctx)
         (root / "Dockerfile").write_text(spec.dockerfile)
@@ -247,9 +247,7 @@ def build(spec: ImageSpec, base_image: str | None = None, progress: Callable[[st
         why = push(tag, reg)  # a failed push costs this run nothing: the image is here
         obtained[tag] = "built" if why is None else f"built (push to {reg} failed: {why})"
         if why is not None:
-            import logging
-
-            logging.getLogger(__name__).warning("pushing %s to %s failed: %s", tag, reg, why)
+            log.warning("pushing %s to %s failed: %s", tag, reg, why)
         if progress:
             progress(f"pushed {reg}/{tag}" if why is None else f"push to {reg} failed: {why}")
     return tag
