@@ -99,6 +99,8 @@ def test_a_first_image_build_says_what_it_is_doing(docker):
 
     alias = "gauntlet-base:says-what-test"
     c, _ = docker
+    for img in c.images.list(filters={"label": f"{images.LABEL}.base={alias}"}):  # an earlier run's
+        c.images.remove(img.id, force=True)
     c.images.get(images.BOOTSTRAP_NAME).tag(alias)  # a new base name: a new image, built from the cache
     example = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
     try:
