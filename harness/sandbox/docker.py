@@ -57,6 +57,16 @@ RC_MARK = "\n[gauntlet-exit:"
 # Reads the pids cgroup's refused-fork counter (v1, then v2) into a shell variable, with builtins only.
 PIDS_READ = ('read -r _ {0} 2>/dev/null </sys/fs/cgroup/pids/pids.events || '
              'read -r _ {0} 2>/dev/null </sys/fs/cgroup/pids.events; ')
+# Reads how many processes the container holds now (zombies included) into a shell variable.
+PIDS_NOW = ('read -r {0} 2>/dev/null </sys/fs/cgroup/pids/pids.current || '
+            'read -r {0} 2>/dev/null </sys/fs/cgroup/pids.current; ')
+# After the command: SIGKILL everything but PID 1 and this shell until the container is back to
+# the processes it held before (PID 1 reaps the dead; its `cat` is restarted), so that nothing the
+# command started is alive when its exit code is printed.  Bounded: a pids counter that cannot be
+# read ends it after one pass.
+KILL_ALL = ('i=0; while :; do kill -9 -1 2>/dev/null; ' + PIDS_NOW.format("n") +
+            '[ "${n:-0}" -le "${n0:-0}" ] && break; i=$((i+1)); [ $i -ge 500 ] && break; '
+            '[ $i -gt 20 ] && sleep 0.01; done; ')
 AGENT = Path(__file__).with_name("agent.py").read_text()
 # PID 1: the agent where python3 can run it, else a shell whose ``cat`` holds the attached stdin
 # ("n" frame).  The shell stays PID 1 so that it reaps the processes each command's clean-up kills
@@ -334,7 +344,7 @@ class DockerSession:
             # exec_inspect round trip.  A "P" after the code: the pids limit refused a fork meanwhile.
             ct = self._ct
             drop = f"setpriv --reuid={ct.uid} --regid={ct.gid} --clear-groups --no-new-privs --"
-            wrapped = ["sh", "-c", PIDS_READ.format("b") + f'{drop} "$@"; rc=$?; kill -9 -1 2>/dev/null; '
+            wrapped = ["sh", "-c", PIDS_READ.format("b") + PIDS_NOW.format("n0") + f'{drop} "$@"; rc=$?; {KILL_ALL}'
                        f'{PIDS_READ.format("a")}p=; [ "$a" = "$b" ] || p=P; printf "{RC_MARK}%d%s" $rc "$p" >&2; exit $rc',
                        "sh", *[str(a) for a in argv]]
             exec_id = api.exec_create(ct.c.id, wrapped, stdin=data is not None, stdout=True, stderr=True,
