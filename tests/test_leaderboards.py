@@ -1,7 +1,7 @@
 """Leaderboards from real runs: HumanEval and LiveCodeBench runs made with `gauntlet humaneval` /
 `gauntlet lcb`, a SWE-bench run (own environment, local backend); the site checked in headless
 Chromium (sort, date window, drill-down) with screenshots in a temporary directory (set
-GAUNTLET_SHOTS_DIR=bench/results to refresh the README's pictures)."""
+GAUNTLET_SHOTS_DIR=bench/results to refresh the pictures in docs/leaderboards.md)."""
 
 import json
 import os
