@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from harness import settings
 from harness.benchmarks.executor_worker import GRACE, HEADER
+from harness.benchmarks.grading import CHECKERS
 from harness.errors import InfraError
 from harness.sandbox import jail
 from harness.sandbox.local import make_pids_cgroup, remove_cgroup
@@ -305,9 +306,14 @@ class Executor:
 
     def run_tests(self, code: str, inputs: list[str], outputs: list[str], fn_name: str | None = None,
                   timeout: float = 6.0, checker: str = "lcb") -> dict:
-        """Grade a LiveCodeBench-style solution: stdin/stdout when ``fn_name`` is None, else functional."""
+        """Grade a LiveCodeBench-style solution: stdin/stdout when ``fn_name`` is None, else functional.
+        ``checker``: "lcb" (lcb_runner's current checker, its stdin mock included), "real-stdin" (the
+        same with a real stdin), "legacy" (lcb_runner's older checker); see docs/lcb-checkers.md."""
+        if checker not in CHECKERS:
+            raise ValueError(f"unknown checker {checker!r}; choose from: {', '.join(CHECKERS)}")
         kind = "functional" if fn_name else "stdio"
-        req = {"kind": kind, "code": code, "inputs": list(inputs), "fn_name": fn_name, "timeout": timeout}
+        req = {"kind": kind, "code": code, "inputs": list(inputs), "fn_name": fn_name, "timeout": timeout,
+               "checker": checker}
         budget = (timeout + GRACE) * (len(inputs) + 1)
         return self._with_worker(req, {"expected": list(outputs), "checker": checker}, budget)
 

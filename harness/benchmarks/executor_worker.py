@@ -164,6 +164,9 @@ class NoInput(io.StringIO):
 
 
 class _Buffer:
+    """``sys.stdin.buffer`` under lcb_runner's mock: ``read`` gives all the bytes on every call,
+    ``readline`` always the first line."""
+
     def __init__(self, data: str):
         self.data = data.encode()
 
@@ -174,14 +177,16 @@ class _Buffer:
         return self.data.split(b"\n")[0] + b"\n"
 
 
-class StdinShim:
-    """stdin for stdin/stdout tests, with lcb_runner's behaviour: ``readline`` gives the next line
-    without its newline, ``read`` everything, ``readlines`` the lines split on newlines, and
-    ``buffer.read`` the bytes; iteration yields lines (lcb_runner's mock is not iterable)."""
+class LcbStdin:
+    """``sys.stdin`` during a stdin/stdout test under ``--checker lcb``, behaving as lcb_runner's
+    mock does: ``read`` gives the whole input on every call; ``readlines`` the input split on
+    newlines (no line ends, an empty last string); ``readline`` the next line with its newline, ''
+    at the end (so ``input()`` raises EOFError there); anything else comes from a StringIO of the
+    input (``fileno`` raises).  The class defines no ``__iter__``, so ``for line in sys.stdin``
+    raises TypeError, as it does under lcb_runner."""
 
     def __init__(self, data: str):
         self._data = data
-        self._lines = iter(data.split("\n"))
         self._io = io.StringIO(data)
         self.buffer = _Buffer(data)
 
@@ -189,16 +194,41 @@ class StdinShim:
         return self._data
 
     def readline(self, *a):
-        return next(self._lines)
+        return self._io.readline(*a)
 
     def readlines(self, *a):
         return self._data.split("\n")
 
-    def __iter__(self):
-        return iter(self._io)
-
     def __getattr__(self, name):
+        if name == "_io":
+            raise AttributeError(name)
         return getattr(self._io, name)
+
+
+def _patch_startup_stdin(stdin, data: str):
+    """lcb_runner (both checkers) also patches ``read``/``readline``/``readlines`` on the stdin the
+    process started with, which a solution reaches through the preamble's ``from sys import *``
+    (the name ``stdin``) or its own ``from sys import stdin``: there ``readline`` gives the lines
+    without their newline and raises StopIteration after the last.  Returns the undo."""
+    lines = iter(data.split("\n"))
+    patched = {"readline": lambda *a: next(lines), "readlines": lambda *a: data.split("\n"), "read": lambda *a: data}
+    try:
+        for name, fn in patched.items():
+            setattr(stdin, name, fn)
+    except (AttributeError, TypeError):
+        return lambda: None
+    return lambda: [stdin.__dict__.pop(name, None) for name in patched]
+
+
+def _real_stdin(data: str):
+    """``--checker real-stdin``: the input in a memory file on fd 0 and a fresh text stdin on it, as a
+    process started with ``< input`` has (iterable, ``buffer``, ``fileno``, ``open(0)``, ``os.read``)."""
+    fd = os.memfd_create("stdin")
+    os.write(fd, data.encode("utf-8", "surrogateescape"))
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.dup2(fd, 0)
+    os.close(fd)
+    return io.open(0, "r", encoding="utf-8", newline="\n", closefd=False)
 
 
 class _InputFile(io.StringIO):
@@ -324,20 +354,33 @@ def _run_script(program: str, timeout: float, cap: int, send) -> None:
     send(("script", result, error))
 
 
-def _run_tests(req: dict, kind: str, timeout: float, cap: int, send) -> None:
+def _compile(req: dict, kind: str, checker: str):
+    """Load the solution as lcb_runner would; the function to call, and the arguments per test."""
     code, inputs = req["code"], req["inputs"]
-    sys.set_int_max_str_digits(50000)
     mod = type(sys)("tmp_sol")
+    legacy = checker == "legacy"
+    if kind == "stdio":
+        program = grading.legacy_stdio_program(code) if legacy else grading.stdio_program(code)
+        exec(compile(program, "<solution>", "exec"), mod.__dict__)
+        return mod, getattr(mod, grading.LEGACY_ENTRY if legacy else grading.ENTRY), None
+    program = grading.legacy_functional_program(code) if legacy else grading.functional_program(code)
+    exec(compile(program, "<solution>", "exec"), mod.__dict__)
+    target = mod.Solution() if "class Solution" in code else mod
+    args = grading.legacy_functional_args if legacy else grading.functional_args
+    return mod, getattr(target, req["fn_name"]), [args(i) for i in inputs]
+
+
+def _run_tests(req: dict, kind: str, timeout: float, cap: int, send) -> None:
+    inputs = req["inputs"]
+    checker = req.get("checker") or "lcb"
+    if checker == "legacy":  # the older checker set these to None, and kept the default digit limit
+        builtins.exit = builtins.quit = None
+    else:
+        sys.set_int_max_str_digits(50000)
+    startup_stdin = current_stdin = sys.stdin
     try:
         _arm(timeout)
-        if kind == "stdio":
-            exec(compile(grading.stdio_program(code), "<solution>", "exec"), mod.__dict__)
-            method = mod.__dict__[grading.ENTRY]
-        else:
-            exec(compile(grading.functional_program(code), "<solution>", "exec"), mod.__dict__)
-            target = mod.Solution() if "class Solution" in code else mod
-            method = getattr(target, req["fn_name"])
-            args_list = [grading.functional_args(i) for i in inputs]
+        mod, method, args_list = _compile(req, kind, checker)
         _disarm()
     except BaseException as e:  # noqa: BLE001
         _disarm()
@@ -350,8 +393,18 @@ def _run_tests(req: dict, kind: str, timeout: float, cap: int, send) -> None:
         start = time.perf_counter()
         if kind == "stdio":
             out = BoundedText(cap)
-            sys.stdout, sys.stdin = out, StdinShim(inputs[i])
-            builtins.open = _fake_open(inputs[i])
+            undo = lambda: None  # noqa: E731
+            if checker == "real-stdin":
+                fresh = _real_stdin(inputs[i])
+                for name, value in list(mod.__dict__.items()):  # names bound to stdin when the program loaded
+                    if value is current_stdin:
+                        mod.__dict__[name] = fresh
+                sys.stdin = current_stdin = fresh
+            else:
+                undo = _patch_startup_stdin(startup_stdin, inputs[i])
+                sys.stdin = LcbStdin(inputs[i]) if checker == "lcb" else io.StringIO(inputs[i])
+                builtins.open = _fake_open(inputs[i])
+            sys.stdout = out
             try:
                 _arm(timeout)
                 try:
@@ -366,11 +419,16 @@ def _run_tests(req: dict, kind: str, timeout: float, cap: int, send) -> None:
                 status, payload = "error", repr(e)
             finally:
                 _disarm()
+                undo()
                 sys.stdout, builtins.open = real_stdout, real_open
+                if checker != "real-stdin":
+                    sys.stdin = startup_stdin
         else:
             try:
                 _arm(timeout)
                 value = method(*args_list[i])
+                if checker == "legacy":  # the older checker serialised the result first: a set fails
+                    json.dumps(value)
                 _disarm()
                 payload = encode_value(value, cap)
             except TimeoutException as e:
@@ -478,8 +536,12 @@ def supervise(pid: int, reader: ChildReader, req: dict, extra: dict) -> dict:
     out = {"passed": False, "results": results, "num_tests": n}
 
     def fail(verdict: str, code: int, message: str, i: int | None = None, actual=None, **more) -> dict:
-        # lcb_runner records a functional wrong answer as False in its results list, the rest as codes
-        results.append(False if (kind == "functional" and code == -2) else code)
+        # lcb_runner records a functional wrong answer as False in its results list, the rest as codes;
+        # the older checker records any wrong answer as False and a runtime error or timeout as -1
+        if legacy:
+            results.append(False if code == -2 else -1)
+        else:
+            results.append(False if (kind == "functional" and code == -2) else code)
         out.update(verdict=verdict, error_code=code, error_message=message, **more)
         if i is not None:
             out.update(failed_test=i, input=grading.truncate(req["inputs"][i], 1000),
@@ -494,6 +556,10 @@ def supervise(pid: int, reader: ChildReader, req: dict, extra: dict) -> dict:
     msg = reader.next(time.monotonic() + timeout + GRACE)
     if msg is None or msg[0] != "compiled":
         if msg and msg[0] == "compile_error":
+            if legacy:  # the older checker: [-2] with error code -1
+                results.append(-2)
+                out.update(verdict="compile_error", error_code=-1, error_message="Compilation Error", error=msg[1])
+                return out
             return fail("compile_error", -4, "Error during testing", error=msg[1])
         if msg and msg[0] == "deadline":
             return fail("timeout", -3, "Time Limit Exceeded (while loading the solution)", i=0)

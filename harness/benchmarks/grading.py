@@ -16,9 +16,16 @@ What lcb_runner's current checker does, and so what this module does:
   use lcb's codes: True passed, -2 wrong answer, -3 time limit, -4 runtime error (compile errors
   are -4 too), -1 for tests never reached because the whole run was killed.
 
-``compare_stdio_legacy`` is the older checker that published numbers also used: blank lines are
-dropped and a line-per-number output may differ by floating-point tolerance (numpy.allclose's
-rtol=1e-5, atol=1e-8).
+stdin during a test is what lcb_runner's mock gives (``executor_worker.LcbStdin``; the differences
+from a real stdin are listed in docs/lcb-checkers.md).  The ``real-stdin`` checker grades the same
+way but gives the program a real file as stdin.
+
+The ``legacy`` functions are lcb_runner's older checker (before January 2025), which earlier
+published numbers used: the program is wrapped line by line (not by the syntax tree), ``exit`` is
+``None``, the recursion limit is 600000, stdin is a plain ``StringIO``, a line-per-number output may
+differ by numpy.allclose's tolerance (rtol=1e-5, atol=1e-8) unless every line is digits only, and
+results use its codes (-1 for a runtime error or timeout, -2 for a compile error, False for a wrong
+answer).
 
 This module is imported by the executor worker too, so it uses only the standard library.
 """
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 from decimal import Decimal, InvalidOperation
 
 # The names lcb_runner makes available to every solution without an import (and its recursion limit).
@@ -34,16 +42,19 @@ PREAMBLE_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect"
                     "statistics", "itertools", "functools", "operator", "io", "sys", "json")
 
 
-def _preamble() -> str:
+def _preamble(recursion_limit: str) -> str:
     """Star-imports in lcb's order (string .. io, sys, json, builtins, typing), then plain imports."""
     star = ["string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random", "statistics",
             "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing"]
     lines = [f"from {m} import *" for m in star] + [f"import {m}" for m in PREAMBLE_MODULES]
-    return "\n".join(lines) + "\nsys.setrecursionlimit(50000)\n"
+    return "\n".join(lines) + f"\nsys.setrecursionlimit({recursion_limit})\n"
 
 
-PREAMBLE = _preamble()
+PREAMBLE = _preamble("50000")
 ENTRY = "wrapped_function"
+LEGACY_PREAMBLE = _preamble("6*10**5")
+LEGACY_ENTRY = "code"
+CHECKERS = ("lcb", "real-stdin", "legacy")
 
 
 def unwrap_main_guard(code: str) -> str:
@@ -79,6 +90,59 @@ def functional_program(code: str) -> str:
     return PREAMBLE + "\n\n" + code
 
 
+def _is_import_line(line: str) -> bool:
+    return line.startswith(("from ", "import "))
+
+
+def legacy_stdio_program(code: str) -> str:
+    """The older wrapping, done on text lines: every line that does not start with ``from ``/``import ``
+    is indented by a tab; the first such line opens ``def code():`` (after module-level ``stdin`` and
+    ``stdout`` names), and import lines after it are indented too.  Lines inside multi-line strings
+    are indented like any other (the program sees the tabs)."""
+    out, started = [], False
+    for line in unwrap_main_guard(code).split("\n"):
+        if not _is_import_line(line):
+            if not started:
+                out.append("stdin = sys.stdin\nstdout = sys.stdout\ndef code():\n")
+                started = True
+            out.append("\t" + line + "\n")
+        else:
+            out.append(("\t" if started else "") + line + "\n")
+    return LEGACY_PREAMBLE + "".join(out)
+
+
+def legacy_functional_program(code: str) -> str:
+    return LEGACY_PREAMBLE + code
+
+
+def _int_keys(value):
+    """The older checker's undoing of JSON's string keys: a dict becomes a one-element list holding
+    the dict with int keys (unchanged when a key is not an int)."""
+    try:
+        if isinstance(value, dict):
+            return [{int(k): v for k, v in value.items()}]
+    except (TypeError, ValueError):
+        pass
+    try:
+        if isinstance(value[0], dict):
+            return [{int(k): v for k, v in value[0].items()}]
+    except Exception:  # noqa: BLE001 - not indexable, no int keys: left as it is
+        pass
+    return value
+
+
+def legacy_functional_args(test_input: str) -> list:
+    """As ``functional_args``; when the first argument is an object with int-like keys, the call gets
+    that object alone, with int keys (the older checker's rule)."""
+    args = functional_args(test_input)
+    try:
+        if isinstance(args[0], dict):
+            return [{int(k): v for k, v in args[0].items()}]
+    except (TypeError, ValueError):
+        pass
+    return args
+
+
 def functional_args(test_input: str) -> list:
     """A functional test input: one JSON value per line, the call's positional arguments."""
     return [json.loads(line) for line in test_input.split("\n")]
@@ -109,25 +173,32 @@ def compare_stdio(actual: str, expected: str) -> tuple[bool, str]:
     return True, ""
 
 
-def _is_int(s: str) -> bool:
-    try:
-        int(s)
-        return True
-    except (TypeError, ValueError):
-        return False
+def _digits(s) -> bool:
+    """The older checker's "integer" test: an int, or a string of digits only (no sign, no spaces)."""
+    return isinstance(s, int) or (isinstance(s, str) and s.isdigit())
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-8 + 1e-5 * abs(b)
+def _allclose(got: list[float], want: list[float]) -> bool:
+    """numpy.allclose with its defaults (an infinity is close only to itself; NaN is never close)."""
+    return all(a == b or (math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-8 + 1e-5 * abs(b))
+               for a, b in zip(got, want, strict=True))
 
 
 def compare_stdio_legacy(actual: str, expected: str) -> tuple[bool, str]:
-    """The older, float-tolerant check: stripped text equal, or non-blank stripped lines equal, or every
-    line one number and the numbers equal within numpy.allclose's tolerance (unless all are integers)."""
-    if actual.strip() == expected.strip():
-        return True, ""
+    """The older stdout check, step by step; returns (ok, reason).
+
+    The output is split with ``splitlines`` (every Unicode line break), the expected text on "\\n".
+    It passes when: the joined lines, stripped, equal the stripped expected text (also with every
+    line stripped); or the lines equal the expected's non-empty lines, stripped (also once empty
+    output lines are dropped); or, unless every line pair is digits only, both sides are numbers
+    line by line, as many, and close within numpy.allclose's tolerance (so 100000 and 100001 pass
+    when some other line is not an integer, and so do negative integers that differ in the 16th
+    digit)."""
     lines = actual.splitlines()
-    if "\n".join(x.strip() for x in lines).strip() == expected.strip():
+    want_text = expected.strip()
+    if "\n".join(lines).strip() == want_text or "\n".join(x.strip() for x in lines).strip() == want_text:
+        return True, ""
+    if lines == [expected]:
         return True, ""
     want = [x.strip() for x in expected.split("\n") if x]
     if lines == want:
@@ -135,10 +206,10 @@ def compare_stdio_legacy(actual: str, expected: str) -> tuple[bool, str]:
     got = [x for x in lines if x]
     if got == want:
         return True, ""
-    if not all(_is_int(a) and _is_int(b) for a, b in zip(got, want, strict=False)):
+    if not all(_digits(a) and _digits(b) for a, b in zip(got, want, strict=False)):
         try:
             gf, wf = [float(x) for x in got], [float(x) for x in want]
-            if len(gf) == len(wf) and all(_close(a, b) for a, b in zip(gf, wf, strict=True)):
+            if len(gf) == len(wf) and _allclose(gf, wf):
                 return True, ""
         except ValueError:
             pass
@@ -155,20 +226,25 @@ def compare_functional(prediction, expected) -> bool:
 
 
 def compare_functional_legacy(prediction, expected) -> bool:
-    """The older functional check also accepted a one-element expected list and tuples inside the result."""
+    """The older functional check: ``expected`` is the JSON-decoded output after ``_int_keys``; a
+    returned tuple becomes a list; also accepted: the result equal to the expected list's first
+    element, and a sequence of tuples equal, as lists, to that first element."""
+    expected = _int_keys(expected)
     if isinstance(prediction, tuple):
         prediction = list(prediction)
+    ok = False
     try:
-        if prediction == expected:
-            return True
-        if isinstance(expected, list) and expected and prediction == expected[0]:
-            return True
-        if isinstance(prediction, list) and prediction and isinstance(prediction[0], tuple):
-            return [list(x) for x in prediction] == (expected[0] if isinstance(expected, list) and expected else None)
-    except Exception:  # noqa: BLE001
+        ok = prediction == expected
+        if isinstance(expected, list) and expected:
+            ok = ok or prediction == expected[0]
+    except Exception:  # noqa: BLE001 - a result whose == raises is a wrong answer
+        return False
+    try:
+        if isinstance(prediction[0], tuple):
+            ok = ok or [list(x) for x in prediction] == expected[0]
+    except Exception:  # noqa: BLE001 - not indexable, empty, not comparable: the check does not apply
         pass
-    return False
-
+    return ok is True
 
 
 def truncate(value, length: int = 300) -> str:
