@@ -223,11 +223,12 @@ def _patch_startup_stdin(stdin, data: str):
 def _real_stdin(data: str):
     """``--checker real-stdin``: the input in a memory file on fd 0 and a fresh text stdin on it, as a
     process started with ``< input`` has (iterable, ``buffer``, ``fileno``, ``open(0)``, ``os.read``)."""
-    fd = os.memfd_create("stdin")
+    fd = os.memfd_create("stdin")  # fd 0 itself when the program closed it (``open(0)`` collected)
     os.write(fd, data.encode("utf-8", "surrogateescape"))
     os.lseek(fd, 0, os.SEEK_SET)
-    os.dup2(fd, 0)
-    os.close(fd)
+    if fd != 0:
+        os.dup2(fd, 0)
+        os.close(fd)
     return io.open(0, "r", encoding="utf-8", newline="\n", closefd=False)
 
 
@@ -426,7 +427,11 @@ def _run_tests(req: dict, kind: str, timeout: float, cap: int, send) -> None:
         else:
             try:
                 _arm(timeout)
-                value = method(*args_list[i])
+                try:
+                    value = method(*args_list[i])
+                except SystemExit as e:  # lcb_runner does not catch it here: its grading process ends
+                    status, payload = "exit", repr(e)
+                    raise
                 if checker == "legacy":  # the older checker serialised the result first: a set fails
                     json.dumps(value)
                 _disarm()
@@ -434,7 +439,8 @@ def _run_tests(req: dict, kind: str, timeout: float, cap: int, send) -> None:
             except TimeoutException as e:
                 status, payload = "timeout", repr(e)
             except BaseException as e:  # noqa: BLE001
-                status, payload = "error", repr(e)
+                if status != "exit":
+                    status, payload = "error", repr(e)
             finally:
                 _disarm()
         send(("test", i, status, payload, time.perf_counter() - start))
@@ -553,6 +559,14 @@ def supervise(pid: int, reader: ChildReader, req: dict, extra: dict) -> dict:
             out["limit"] = lim
         return out
 
+    def ended(i: int, error: str) -> dict:
+        # lcb_runner, old and new: a grading process that ends without a result (the solution exited
+        # or crashed the interpreter) is recorded as [-2] for the whole code, a test-runner error
+        fail("runtime_error", -4, "", i, error=error)
+        results[:] = [-2]
+        out.update(error_code=-5, error_message="TestRunnerError: the solution's process ended without a result")
+        return out
+
     msg = reader.next(time.monotonic() + timeout + GRACE)
     if msg is None or msg[0] != "compiled":
         if msg and msg[0] == "compile_error":
@@ -573,7 +587,9 @@ def supervise(pid: int, reader: ChildReader, req: dict, extra: dict) -> dict:
         msg = reader.next(time.monotonic() + timeout + GRACE)
         if msg is None or msg[0] in ("crash", "bad"):
             detail = msg[1] if msg else None
-            return {**fail("runtime_error", -4, "Runtime Error", i, error=detail or ""), "pending": detail is None}
+            if msg is None:
+                return {**ended(i, ""), "pending": True}
+            return fail("runtime_error", -4, "Runtime Error", i, error=detail)
         if msg[0] == "deadline":
             return fail("timeout", -3, "Time Limit Exceeded", i, error="killed after the wall-clock limit")
         _, idx, status, payload, _elapsed = msg
@@ -581,6 +597,8 @@ def supervise(pid: int, reader: ChildReader, req: dict, extra: dict) -> dict:
             return fail("timeout", -3, "Time Limit Exceeded", i, error=payload)
         if status == "error":
             return fail("runtime_error", -4, "Runtime Error", i, error=payload)
+        if status == "exit":
+            return ended(i, payload)
         if kind == "stdio":
             if not isinstance(payload, str):
                 return fail("runtime_error", -4, "Runtime Error", i, error="bad output")
