@@ -6,8 +6,9 @@ lcb_runner is not on PyPI and is not vendored: give it checkouts of LiveCodeBenc
 root, the folder holding ``lcb_runner/``), the current one and, for ``--checker legacy``, the last
 commit before its January 2025 grader (8eac093):
 
-    git clone https://github.com/LiveCodeBench/LiveCodeBench lcb && git -C lcb worktree add ../lcb-legacy 8eac093
-    python bench/lcb_verdict_equality.py --lcb-runner lcb --lcb-runner-legacy lcb-legacy
+    git clone https://github.com/LiveCodeBench/LiveCodeBench /tmp/LiveCodeBench
+    git clone /tmp/LiveCodeBench /tmp/LiveCodeBench-8eac093 && git -C /tmp/LiveCodeBench-8eac093 checkout 8eac093
+    python bench/lcb_verdict_equality.py --lcb-runner /tmp/LiveCodeBench --lcb-runner-legacy /tmp/LiveCodeBench-8eac093
 
 Each lcb_runner runs in its own interpreter, through its own entry points: the dataset rows are
 parsed by its ``CodeGenerationProblem`` where the checkout has it, and graded by its
@@ -94,6 +95,11 @@ def run_reference(checkout: str, problems: list, samples: list, timeout: int, le
         return json.loads(dst.read_text())
 
 
+def _commit(checkout: str) -> str | None:
+    r = subprocess.run(["git", "-C", checkout, "rev-parse", "HEAD"], capture_output=True, text=True)
+    return r.stdout.strip() or None
+
+
 def passed(results: list) -> bool:
     return bool(results) and all(x is True for x in results)
 
@@ -152,7 +158,9 @@ def main() -> int:
     if "legacy" in refs:
         summary["legacy vs lcb_runner@8eac093"] = tally("gauntlet_legacy", "lcb_runner_legacy")
     meta = {"date": time.strftime("%Y-%m-%d"), "python": sys.version.split()[0], "timeout_s": args.timeout,
-            "problems": len(problems), "codes": len(rows), "command": " ".join(["python", *sys.argv])}
+            "problems": len(problems), "codes": len(rows), "command": " ".join(["python", *sys.argv]),
+            "lcb_runner_commit": _commit(args.lcb_runner),
+            "lcb_runner_legacy_commit": _commit(args.lcb_runner_legacy) if args.lcb_runner_legacy else None}
     Path(args.out + ".json").write_text(json.dumps({**meta, "summary": summary, "rows": rows}, indent=1) + "\n")
     Path(args.out + ".md").write_text(_markdown(meta, summary, rows))
     for name, t in summary.items():
@@ -166,7 +174,8 @@ def main() -> int:
 
 def _markdown(meta: dict, summary: dict, rows: list) -> str:
     lines = [f"# LiveCodeBench verdicts: Gauntlet vs lcb_runner ({meta['date']}, Python {meta['python']})", "",
-             f"{meta['problems']} problems, {meta['codes']} codes, timeout {meta['timeout_s']} s. `{meta['command']}`", "",
+             f"{meta['problems']} problems, {meta['codes']} codes, timeout {meta['timeout_s']} s; lcb_runner at "
+             f"{meta['lcb_runner_commit']}, older grader at {meta['lcb_runner_legacy_commit']}.", "", f"`{meta['command']}`", "",
              "| comparison | verdicts equal | result lists equal | passed (Gauntlet / lcb_runner) |", "|---|---|---|---|"]
     for name, t in summary.items():
         lines.append(f"| {name} | {t['verdicts_equal']}/{t['codes']} | {t['results_equal']}/{t['codes']} | "

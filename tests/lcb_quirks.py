@@ -13,6 +13,7 @@ from __future__ import annotations
 import decimal
 import json
 import textwrap
+from pathlib import Path
 
 from harness.benchmarks.livecodebench import encode_private_tests
 
@@ -230,7 +231,8 @@ QUIRKS_STDIO = [
     }),
     ("program_shapes", [("5\n", "5\n"), ("7\n", "7\n")], {
         "global_statement": "x = 0\ndef bump(n):\n    global x\n    x += n\nbump(int(input()))\nprint(x)\n",
-        "nonlocal_closure": "def outer():\n    x = 0\n    def bump(n):\n        nonlocal x\n        x += n\n    bump(int(input()))\n    return x\nprint(outer())\n",
+        "nonlocal_closure": "def outer():\n    x = 0\n    def bump(n):\n        nonlocal x\n        x += n\n"
+                            "    bump(int(input()))\n    return x\nprint(outer())\n",
         "multiline_string_length": "s = '''ab\ncd'''\nprint(int(input()) + len(s) - 5)\n",
         "import_after_code": "n = int(input())\nimport math\nprint(math.isqrt(n * n))\n",
         "class_at_top": "class Box:\n    def __init__(self, v):\n        self.v = v\nprint(Box(int(input())).v)\n",
@@ -281,8 +283,13 @@ QUIRKS_FUNCTIONAL = [
 ]
 
 
+DATA = Path(__file__).parent / "data"
+PROBLEMS, SAMPLES = DATA / "lcb_problems.jsonl", DATA / "lcb_samples.json"
+
+
 def problem_set() -> tuple[list[dict], list[dict], dict[str, list[str]]]:
-    """(problem rows, samples, code names per question_id)."""
+    """(problem rows, samples, code names per question_id): the generated problems, then the
+    hand-written ones of tests/data (their codes named sample_0, sample_1, ...)."""
     problems, samples, names = [], [], {}
     for task, (body, expect) in TASKS.items():
         qid = f"read_{task}"
@@ -298,6 +305,10 @@ def problem_set() -> tuple[list[dict], list[dict], dict[str, list[str]]]:
         problems.append(_row(qid, tests, fn_name=fn, public=1))
         names[qid] = list(codes)
         samples.append({"question_id": qid, "code_list": list(codes.values())})
+    problems += [json.loads(line) for line in PROBLEMS.read_text().splitlines() if line.strip()]
+    for s in json.loads(SAMPLES.read_text()):
+        names[s["question_id"]] = [f"sample_{i}" for i in range(len(s["code_list"]))]
+        samples.append(s)
     return problems, samples, names
 
 

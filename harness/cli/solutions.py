@@ -85,7 +85,10 @@ def lcb(
     start_date: Optional[str] = typer.Option(None, "--start-date", help="Only problems from this contest date on (YYYY-MM-DD)."),
     end_date: Optional[str] = typer.Option(None, "--end-date", help="Only problems up to this contest date (YYYY-MM-DD)."),
     timeout: float = typer.Option(6.0, help="Seconds per test case (lcb_runner's default: 6)."),
-    checker: str = typer.Option("lcb", help="lcb: current checker (exact decimals); legacy: the older float-tolerant one."),
+    checker: str = typer.Option("lcb", help="lcb: lcb_runner's current checker, its stdin mock and quirks included "
+                                "(scores comparable with published LiveCodeBench numbers); real-stdin: the same "
+                                "grading with a real stdin (iterable, buffer, fileno, open(0)); legacy: lcb_runner's "
+                                "older checker (float-tolerant, exit() fails). See docs/lcb-checkers.md."),
     k: str = typer.Option("1,5", "--k", help="pass@k values, comma-separated."),
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="Executor workers (0: one per CPU)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", "-o", help="Run directory (default runs/livecodebench/TIME)."),
@@ -103,14 +106,17 @@ def lcb(
 
       gauntlet lcb --samples samples.jsonl --dataset problems.jsonl --checker legacy --json
 
+      gauntlet lcb --samples samples.json --checker real-stdin
+
       gauntlet lcb --samples samples.json --backend docker
     """
+    from harness.benchmarks import grading
     from harness.benchmarks import livecodebench as lcbm
     from harness.benchmarks.solution_run import grade_run, write_summary
     from harness.results import Manifest, fingerprint
 
-    if checker not in ("lcb", "legacy"):
-        raise UsageError("--checker must be 'lcb' or 'legacy'")
+    if checker not in grading.CHECKERS:
+        raise UsageError(f"--checker must be one of: {', '.join(grading.CHECKERS)}")
     ks = _ks(k)
     start, end = lcbm.parse_day(start_date, "--start-date"), lcbm.parse_day(end_date, "--end-date")
     problems = lcbm.in_window(lcbm.load_problems(dataset, split, release), start, end)
