@@ -13,7 +13,7 @@ import secrets
 
 import pytest
 from hostile import observe
-from lcb_reference import PROBLEMS, SAMPLES
+from lcb_quirks import PROBLEMS, SAMPLES
 from typer.testing import CliRunner
 
 from harness.benchmarks import livecodebench as lcbm
