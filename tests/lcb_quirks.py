@@ -176,6 +176,7 @@ QUIRKS_STDIO = [
         "raise_system_exit": "n = int(input())\nprint(2 * n)\nraise SystemExit\n",
         "exit_before_answer": "n = int(input())\nexit()\nprint(2 * n)\n",
         "print_then_crash": "n = int(input())\nprint(2 * n)\n1 / 0\n",
+        "os_exit": "import os\nn = int(input())\nprint(2 * n)\nos._exit(0)\n",
         "main_guard": "def main():\n    print(2 * int(input()))\n\nif __name__ == '__main__':\n    main()\n",
     }),
     ("deep_recursion", [("1000\n", "1000\n"), ("30000\n", "30000\n"), ("100000\n", "100000\n")], {
@@ -260,6 +261,7 @@ QUIRKS_FUNCTIONAL = [
         "wrong_name": "class Solution:\n    def pear(self, a, b):\n        return [a, b]\n",
         "raises": "class Solution:\n    def pair(self, a, b):\n        return [a, b][2]\n",
         "exit_call": "class Solution:\n    def pair(self, a, b):\n        exit()\n",
+        "sys_exit_call": "import sys\nclass Solution:\n    def pair(self, a, b):\n        sys.exit(0)\n",
         "infinite_loop": "class Solution:\n    def pair(self, a, b):\n        while True:\n            pass\n",
         "syntax_error": "class Solution:\n    def pair(self, a, b)\n        return [a, b]\n",
     }),

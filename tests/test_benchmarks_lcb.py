@@ -130,6 +130,8 @@ QUIRKS = {
                                                   {"lcb": [True, True], "legacy": [False]}),
     "compile_error_codes": ("program_shapes", "syntax_error", {"lcb": [-4], "legacy": [-2]}),
     "functional_exit_ends_the_grading_process": ("lc_pair", "exit_call", {"lcb": [-2], "legacy": [-1]}),
+    "functional_sys_exit_ends_the_grading_process": ("lc_pair", "sys_exit_call", {"lcb": [-2], "legacy": [-2]}),
+    "os_exit_ends_the_grading_process": ("exit_after_answer", "os_exit", {"lcb": [-2], "real-stdin": [-2], "legacy": [-2]}),
     "functional_set_result_legacy_cannot_serialise": ("lc_pair", "set", {"lcb": [False], "legacy": [-1]}),
     "legacy_accepts_the_first_element_of_a_list": ("lc_nested", "unwrapped", {"lcb": [False], "legacy": [True, True]}),
     "legacy_gives_int_keys": ("lc_keys", "keys_as_ints", {"lcb": [-4], "legacy": [True, True]}),
