@@ -53,6 +53,13 @@ def test_solution_rows_of_the_table_and_breakdown(engine):
     assert rewards[4].breakdown["parse"]["source"] == "tool_call"
 
 
+def test_solution_task_picks_its_checker(engine):
+    """LiveCodeBench's stdin mock is not iterable; a task may ask for a real stdin instead."""
+    code = fence("import sys\nprint(sum(int(x) for line in sys.stdin for x in line.split()) * 2)")
+    lcb, real = engine.score([code, code], [DOUBLE, {**DOUBLE, "checker": "real-stdin"}])
+    assert (lcb.value, lcb.breakdown["verdict"], real.value) == (0.1, "runtime_error", 1.0)
+
+
 def test_humaneval_shaped_task_and_non_gauntlet_rows(engine):
     task = {"kind": "solution", "prompt": "def add(a, b):\n", "test": "def check(f):\n    assert f(2, 3) == 5\n",
             "entry_point": "add"}

@@ -13,8 +13,9 @@ What lcb_runner's current checker does, and so what this module does:
   each test input holds one JSON value per line (the arguments); a returned tuple becomes a list;
   the result must ``==`` the JSON-decoded expected output.
 - every test has its own timeout; grading stops at the first test that does not pass; results
-  use lcb's codes: True passed, -2 wrong answer, -3 time limit, -4 runtime error (compile errors
-  are -4 too), -1 for tests never reached because the whole run was killed.
+  use lcb's codes: True passed, -2 wrong answer (False for a functional one), -3 time limit, -4
+  runtime error (compile errors are -4 too), and [-2] for the whole code when the solution's
+  process ends without a result (``os._exit``, ``sys.exit`` inside a method).
 
 stdin during a test is what lcb_runner's mock gives (``executor_worker.LcbStdin``; the differences
 from a real stdin are listed in docs/lcb-checkers.md).  The ``real-stdin`` checker grades the same

@@ -154,7 +154,8 @@ class RewardEngine:
                 cases = {"check": r["passed"]}
             else:
                 r = self.executor.run_tests(code, task["inputs"], task["outputs"], task.get("fn_name"),
-                                            timeout=task.get("timeout", self.options.timeout))
+                                            timeout=task.get("timeout", self.options.timeout),
+                                            checker=task.get("checker", "lcb"))
                 cases = {f"case_{i}": v is True for i, v in enumerate(r.get("results", []))}
         else:
             from harness.benchmarks import multilang
