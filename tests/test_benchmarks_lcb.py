@@ -156,7 +156,8 @@ def test_quirk_set_matches_recorded_lcb_runner(ex):
     """Every code of the set gets, under --checker lcb and legacy, the results list lcb_runner gave."""
     recorded = json.loads(RECORDED.read_text())
     rows, samples, names = problem_set()
-    assert recorded["codes"] == sum(len(s["code_list"]) for s in samples)
+    assert recorded["codes"] == sum(len(s["code_list"]) for s in samples), \
+        "the quirk set changed: re-run bench/lcb_verdict_equality.py against lcb_runner to record its verdicts"
     want = {(r["question_id"], r["code"]): r for r in recorded["rows"]}
     jobs = [(lcbm.Problem.from_row(p), s["code_list"], checker) for p, s in zip(rows, samples, strict=True)
             for checker in ("lcb", "legacy")]
