@@ -186,3 +186,5 @@ def test_cli_lcb(tmp_path):
     assert again.exit_code == 1 and json.loads(again.stdout[again.stdout.index("{"):])["pass@1"] == summary["pass@1"]
     bad = CliRunner().invoke(app, [*args[:-4], "--start-date", "2030-01-01"])
     assert bad.exit_code == 2
+    unknown = CliRunner().invoke(app, [*args, "--checker", "nope"])
+    assert unknown.exit_code == 2 and "real-stdin" in unknown.output
