@@ -150,3 +150,29 @@ def test_predictions_not_in_the_dataset_are_refused(tmp_path):
                                for i in (inst["instance_id"], "other__repo-1", "other__repo-2")))
     with pytest.raises(UsageError, match="2 prediction id.*other__repo-1, other__repo-2"):
         plan(str(data), predictions=preds, mode="own", backend="local", repos=tmp_path / "repos")
+
+
+def test_cli_exit_codes_say_whose_failure(tmp_path):
+    """``--empty`` where the harness fails (the repository is missing from the store) is an
+    infrastructure error (exit 3), each errored instance on screen with its reason; predictions
+    for instances the dataset lacks are a usage error (exit 2)."""
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    inst = make_instance(tmp_path / "repos", "toy/one", {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"}, {"t.py": "y = 1\n"},
+                         "true", "parse_log_pytest", [], [])
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps([inst]))
+    (tmp_path / "empty-store").mkdir()
+    base = ["swebench", "-d", str(data), "--mode", "own", "-b", "local", "-o", str(tmp_path / "out")]
+    r = CliRunner().invoke(app, [*base, "--empty", "--repos", str(tmp_path / "empty-store"), "--run-id", "e"])
+    assert r.exit_code == 3, r.output
+    assert f"error {inst['instance_id']}: infrastructure failure" in r.output
+    summary = json.loads((tmp_path / "out" / "e" / "empty.e.json").read_text())
+    assert summary["error_ids"] == [inst["instance_id"]] and summary["empty_patch_ids"] == []
+
+    preds = tmp_path / "p.json"
+    preds.write_text(json.dumps([{"instance_id": "ghost__repo-9", "model_patch": "x", "model_name_or_path": "m"}]))
+    r = CliRunner().invoke(app, [*base, "-p", str(preds), "--repos", str(tmp_path / "repos")])
+    assert r.exit_code == 2 and "ghost__repo-9" in r.output
