@@ -1,9 +1,11 @@
 """Evaluate one prediction on one instance inside an open sandbox session, as the official harness does.
 
 Steps (the official ``run_instance``'s, in our sandbox): write the patch, apply it with swebench's
-chain of apply commands (each retry from a clean tree), run the instance's eval script with stdout
-and stderr merged (the markers come from ``set -x`` on stderr, the test output on stdout), write
-``test_output.txt``, grade with swebench's ``get_eval_report`` and write ``report.json``.
+chain of apply commands (each retry from a clean tree; when all fail, the official reverse check
+for a patch already in the tree), run the instance's eval script with stdout and stderr merged into
+a file in the sandbox (the markers come from ``set -x`` on stderr, the test output on stdout; the
+file is read back whole, see ``usage``), write ``test_output.txt``, grade with swebench's
+``get_eval_report`` and write ``report.json``.
 """
 
 from __future__ import annotations
