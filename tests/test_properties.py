@@ -201,14 +201,16 @@ def test_node_test_events(text):
 
 diff_lines = st.sampled_from(["diff --git a/x.py b/x.py", "--- a/x.py", "+++ b/x.py", "--- /dev/null", "@@ -1,2 +1,2 @@",
                               "@@ -0,0 +1 @@", "-old", "+new", " same", "\\ No newline at end of file",
-                              "+++ b/tests/test_x.py", "+++ b/pyproject.toml", "+addopts = -p no:x", "GIT binary patch"])
+                              "+++ b/tests/test_x.py", "+++ b/pyproject.toml", "+addopts = -p no:x", "GIT binary patch",
+                              "rename from tests/a.py", "copy to conftest.py", 'diff --git "a/t\\303x" "b/t\\303x"',
+                              "Binary files a/x and b/tests/y differ", "new mode 100755"])
 patches = st.lists(diff_lines | st.text(max_size=20), max_size=15).map("\n".join)
 
 
 @FUZZ
 @given(st.one_of(st.text(max_size=300), patches))
 def test_patch_parsers(patch):
-    from harness.benchmarks.swebench.guard import find_test_edits
+    from harness.benchmarks.swebench.guard import find_test_edits, touched_paths
     from harness.rewards.parse import parse_completion
     from harness.sandbox.base import patch_files, validate_patch
     from harness.tasks.generate import normalised_diff
@@ -218,15 +220,9 @@ def test_patch_parsers(patch):
     assert problem is None or isinstance(problem, str)
     files = patch_files(patch)
     assert files == sorted(set(files)) and all(isinstance(f, str) and f for f in files)
-    assert set(find_test_edits(patch)) <= set(files) | set(_plus_paths(patch))
+    assert set(find_test_edits(patch)) <= touched_paths(patch)  # every header's paths, both sides
     assert isinstance(normalised_diff(patch), str) and diff_size(patch) >= 0
     assert parse_completion(f"```diff\n{patch}\n```", "patch").kind in ("patch", "none")
-
-
-def _plus_paths(patch: str) -> list[str]:
-    import re
-
-    return re.findall(r"^\+\+\+ (?:b/)?(\S+)", patch, re.M)
 
 
 @FUZZ

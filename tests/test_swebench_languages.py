@@ -9,6 +9,7 @@ time only); the evaluation has no network.
 """
 
 import json
+import os
 import shutil
 
 import pytest
@@ -180,6 +181,7 @@ def test_official_image_path(tmp_path, case, docker_images):
     instance = {**instance, "image": official}
     shutil.rmtree(tmp_path / "repos")  # the official mode needs no repository
 
+    volumes_before = _my_cache_volumes(docker_images)
     opts = RunOptions(run_id="official", output=tmp_path / "out")
     gold = run([instance], gold_predictions([instance]), OfficialEnvironment(pull=False), opts)
     assert gold["resolved_ids"] == [instance["instance_id"]]
@@ -188,6 +190,18 @@ def test_official_image_path(tmp_path, case, docker_images):
     assert empty["resolved_ids"] == [] and empty["empty_patch_ids"] == [instance["instance_id"]]
     manifest = json.loads((tmp_path / "out" / "official" / "manifest.json").read_text())
     assert official in manifest["images"]
+    assert manifest["args"]["network"] is True  # the official harness's containers have network
+    # CPU time and the container's peak memory (its cgroup) are in the record
+    rec = json.loads((tmp_path / "out" / "official" / "results.jsonl").read_text())
+    assert rec["cpu_seconds"] > 0 and rec["peak_memory_mb"] > 1, rec
+    # each instance's cache volume is labelled and gone with its instance
+    assert _my_cache_volumes(docker_images) <= volumes_before
+
+
+def _my_cache_volumes(images) -> set[str]:
+    """The cache volumes of workspace copies that this process made (labelled with its pid)."""
+    return {v.name for v in images.client().volumes.list(filters={"label": images.CACHE_WORKSPACE_LABEL})
+            if v.attrs["Labels"].get(images.OWNER_LABEL, "").endswith(f":{os.getpid()}")}
 
 
 def test_official_image_missing_is_an_infrastructure_error(tmp_path, case, docker_images):
@@ -198,3 +212,32 @@ def test_official_image_missing_is_an_infrastructure_error(tmp_path, case, docke
     assert summary["error_ids"] == [instance["instance_id"]]
     rec = json.loads((tmp_path / "out" / "missing" / "results.jsonl").read_text().splitlines()[0])
     assert rec["status"] == "error" and "swebench/sweb.eval.x86_64.no_such_image" in rec["error"]
+
+
+def test_cache_volumes_are_labelled_and_removed(tmp_path):
+    """A session's cache volume is labelled with its workspace; ``discard`` (an instance's end)
+    removes it, and ``prune`` removes one whose workspace is gone."""
+    docker_or_skip()
+    from harness.sandbox import get_backend, images
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    session = get_backend("docker").open(ws, image=images.BOOTSTRAP_NAME)
+    name = f"gauntlet-cache-{session._ct.cache_key}"
+    labels = images.client().volumes.get(name).attrs["Labels"]
+    assert labels[images.CACHE_WORKSPACE_LABEL].endswith(f":{ws.resolve()}") and labels[images.LABEL] == "1"
+    session.discard()
+    assert name not in {v.name for v in images.client().volumes.list()}
+
+    stray = images.client().volumes.create("gauntlet-cache-test-stray", labels=images.cache_volume_labels(str(tmp_path / "gone")))
+    kept = images.client().volumes.create("gauntlet-cache-test-kept", labels=images.cache_volume_labels(str(tmp_path)))
+    try:
+        images.prune_cache_volumes()  # what ``gauntlet images prune`` does for volumes
+        left = {v.name for v in images.client().volumes.list()}
+        assert stray.name not in left and kept.name in left
+    finally:
+        for v in (stray, kept):
+            try:
+                v.remove()
+            except Exception:  # removed by the test
+                pass

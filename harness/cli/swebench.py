@@ -21,7 +21,11 @@ Examples:
 
   gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --executor ray --ray-address head:6379
 
-Exit codes: 0 all evaluated instances resolved, 1 some not resolved, 2 usage error, 3 infrastructure errors.
+  gauntlet swebench --dataset SWE-bench/SWE-bench_Lite -i astropy__astropy-12907 --validate 3
+
+Exit codes: 0 all evaluated instances resolved, 1 some not resolved (a patch that does not apply, tests past
+the timeout and a rejected prediction included), 2 usage error, 3 infrastructure errors (no verdict).
+--validate: 0 no flaky test, 1 some.
 """
 
 
@@ -51,6 +55,19 @@ def swebench(
     output: Path = typer.Option(Path("logs/run_evaluation"), "--output", "-o", help="Root folder of run directories."),
     reject_test_edits: bool = typer.Option(False, help="Fail predictions that edit tests or test configuration."),
     rerun: bool = typer.Option(False, help="Evaluate again instances that already have a result."),
+    network: bool = typer.Option(
+        True, "--network/--no-network",
+        help="Official mode: eval scripts run with network, as the official harness's containers do (they "
+             "'pip install -e .'); --no-network runs them without (pip is told not to look for an index, and "
+             "network errors are not called environment failures). Own mode always evaluates offline.",
+    ),
+    quarantine: Optional[Path] = typer.Option(
+        None, "--quarantine", help="A quarantine file from --validate: its flaky tests do not count (report.json lists them)."
+    ),
+    validate: Optional[int] = typer.Option(
+        None, "--validate", min=2, help="Run gold and empty N times per instance; report every FAIL_TO_PASS / PASS_TO_PASS "
+                                        "test whose status changes and write a quarantine file (no --predictions).",
+    ),
     image_registry: Optional[str] = typer.Option(
         None, "--image-registry",
         help="Pull images from this registry (REGISTRY/<image>), e.g. a mirror: official mode the rows' images; "
@@ -67,28 +84,39 @@ def swebench(
     Writes the official per-instance files (report.json, test_output.txt ...) and summary under
     OUTPUT/RUN_ID/, plus a manifest and results.jsonl; a rerun skips finished instances.
     """
+    from harness.benchmarks.swebench.instance import EVAL_ERRORS, INFRA_ERROR
     from harness.benchmarks.swebench.plan import open_environment, plan
     from harness.benchmarks.swebench.run import RunOptions, run
 
-    p = plan(dataset, split, predictions=predictions, gold=gold, empty=empty, instance_ids=instance_ids, repo_names=repo,
+    if validate is not None and (predictions or gold or empty):
+        from harness.errors import UsageError
+
+        raise UsageError("--validate runs the gold and the empty patches itself: give no --predictions, --gold or --empty")
+    from harness.benchmarks.swebench.flaky import load_quarantine
+
+    quarantined = load_quarantine(quarantine) if quarantine else {}
+    p = plan(dataset, split, predictions=predictions, gold=gold or validate is not None, empty=empty,
+             instance_ids=instance_ids, repo_names=repo,
              languages=language, mode=mode, backend=backend, repos=repos, image_registry=image_registry,
              push_images=push_images)
     instances, preds, backend = p.instances, p.predictions, p.backend
-    rid = run_id or f"{p.label}-{time.strftime('%Y%m%d-%H%M%S')}"
+    rid = run_id or f"{'validate' if validate else p.label}-{time.strftime('%Y%m%d-%H%M%S')}"
     jobs = open_jobs(executor, ray_address)
     try:  # with a job executor, each node opens its own environment
         env = open_environment(p, clone=clone, fetch_deps=fetch_deps, registry=image_registry, push=push_images,
-                               remote=jobs is not None)
+                               remote=jobs is not None, network=network)
     except BaseException:
         if jobs is not None:
             jobs.close()
         raise
     options = RunOptions(
         run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
-        rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend, "executor": executor,
+        rerun=rerun, dataset_name=dataset, quarantine=quarantined, extra_manifest={"split": split, "backend": backend, "executor": executor,
                                                                  "image_registry": image_registry,
                                                                  "push_images": push_images},
     )
+    if validate is not None:
+        _validate(instances, env, options, validate, jobs)
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
     todo = [i for i in instances if i["instance_id"] in preds]
     with Progress(
@@ -100,7 +128,7 @@ def swebench(
         task = progress.add_task("eval", total=len(todo), **counts)
 
         def on_result(iid: str, rec: dict) -> None:
-            key = "resolved" if rec["resolved"] else "error" if rec["status"] == "error" else "unresolved"
+            key = "resolved" if rec["resolved"] else "error" if rec["status"] in (INFRA_ERROR, *EVAL_ERRORS) else "unresolved"
             counts[key] += 1
             progress.update(task, advance=1, **counts)
 
@@ -120,9 +148,35 @@ def swebench(
     flagged = [r["task_id"] for r in read_records(run_dir) if r.get("test_edits")]
     if flagged:
         console.print(f"[yellow]{len(flagged)} prediction(s) edit tests or test configuration:[/] {', '.join(flagged[:10])}")
-    if summary["error_instances"]:
+    for iid, reason in summary["error_reasons"].items():
+        console.print(f"[yellow]error[/] {iid}: {reason}")
+    res = summary["resources"]
+    console.print(f"resources: {res['total_seconds']:.1f} s wall, {res['cpu_seconds']:.1f} s CPU, "
+                  f"peak memory {res['peak_memory_mb']:.0f} MiB (largest instance)")
+    if summary["infra_error_ids"]:  # the harness failed: no verdict for those instances
         raise typer.Exit(EXIT_INFRA)
     raise typer.Exit(EXIT_OK if summary["resolved_instances"] == len(todo) else EXIT_FAILED)
+
+
+def _validate(instances, env, options, repeats: int, jobs) -> None:
+    """``--validate N``: gold and empty N times each, the flaky tests on screen and in a quarantine file."""
+    from harness.benchmarks.swebench.flaky import validate
+
+    try:
+        with console.status("validating") as status:
+            report = validate(instances, env, options, repeats,
+                              on_run=lambda rid, s: status.update(f"{rid}: {s['resolved_instances']} resolved"))
+    finally:
+        if jobs is not None:
+            jobs.close()
+    for rid, r in report["runs"].items():
+        console.print(f"{rid}: resolved {len(r['resolved'])}, errors {len(r['errors'])}")
+    for iid, tests in report["flaky"].items():
+        for test, by in tests.items():
+            console.print(f"[yellow]flaky[/] {iid} {test}: " + "; ".join(f"{k} {' '.join(v)}" for k, v in by.items()))
+    n = sum(len(t) for t in report["quarantine"].values())
+    console.print(f"{n} flaky test(s) — quarantine file {options.output / (options.run_id + '.quarantine.json')}")
+    raise typer.Exit(EXIT_FAILED if n else EXIT_OK)
 
 
 def register(app: typer.Typer) -> None:

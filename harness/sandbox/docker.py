@@ -111,16 +111,23 @@ class Container:
     """One container that sessions borrow from the pool; its first process is the agent, or a shell
     that runs ``cat`` on the attached stdin and reaps what each command's clean-up killed."""
 
-    def __init__(self, client, image: str, user: str | None, limits: Limits, network: bool, cache_key: str):
+    def __init__(self, client, image: str, user: str | None, limits: Limits, network: bool, cache_key: str,
+                 workspace: str | None = None):
+        """``workspace``: the path the cache key was derived from (none was given), for the volume's label."""
         from docker.types import LogConfig, Ulimit
 
         self.client, self.image, self.limits, self.network, self.cache_key = client, image, limits, network, cache_key
+        self.workspace = workspace
         self.lock = threading.Lock()
         self.broken = False
         self.user = user or "root"
         api = client.api
         mem = f"{limits.memory_mb}m" if limits.memory_mb else None
         fsize = limits.file_size_mb * 2**20 if limits.file_size_mb else None
+        try:  # made here, labelled, rather than implicitly by the bind: prune can then find it
+            client.volumes.create(f"gauntlet-cache-{cache_key}", labels=images.cache_volume_labels(workspace))
+        except Exception as e:
+            raise SandboxError(f"cannot create the cache volume gauntlet-cache-{cache_key}: {_explain(e)}") from e
         host = api.create_host_config(
             network_mode="bridge" if network else "none", mem_limit=mem, memswap_limit=mem,
             pids_limit=limits.processes or -1, nano_cpus=int(limits.cpus * 1e9) if limits.cpus else None,
@@ -290,7 +297,8 @@ class DockerBackend:
             name, user = str(image), None
         key = cache_key or workspace_key(ws)
         pool_key = (name, user, limits, network, key, settings.docker_agent())
-        container = _pool.take(pool_key) or Container(self.client, name, user, limits, network, key)
+        container = _pool.take(pool_key) or Container(self.client, name, user, limits, network, key,
+                                                      workspace=None if cache_key else str(ws.resolve()))
         try:
             tar = _tar_dir(ws, container.uid, container.gid)
             if container.agent:
@@ -472,6 +480,26 @@ class DockerSession:
         self._closed = True
         if not (self._ct.reset() and _pool.give(self._pool_key, self._ct)):
             self._ct.remove()
+
+    def discard(self) -> None:
+        """Close, and remove the container and its cache volume: for a workspace that is about to be
+        deleted (a temporary copy), whose cache nobody can reuse.  Best effort: a volume the daemon
+        still holds is left to ``gauntlet images prune``, which finds it by its label."""
+        self.close()
+        if self._ct.workspace is None:  # a cache key the caller chose: meant to outlive the workspace
+            return
+        while (idle := _pool.take(self._pool_key)) is not None:
+            idle.remove()
+        self._ct.remove()
+        volume = f"gauntlet-cache-{self._ct.cache_key}"
+        for delay in (0, 0.1, 0.3, 1.0):  # the daemon releases the container's mounts asynchronously
+            time.sleep(delay)
+            try:
+                self._ct.client.volumes.get(volume).remove()
+                return
+            except Exception as e:  # noqa: PERF203
+                if "no such volume" in str(e).lower() or "not found" in str(e).lower():
+                    return
 
     def __enter__(self):
         return self

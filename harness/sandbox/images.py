@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)  # the CLI shows this package's INFO messages 
 LABEL = "gauntlet"
 SANDBOX_LABEL = "gauntlet.sandbox"  # containers that run code (sessions, executor workers)
 OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
+# Cache volumes (``gauntlet-cache-<key>``); those keyed by a workspace's path also name the workspace
+# (host:path): once it is gone nobody can reuse the volume, and ``prune`` removes it.
+CACHE_LABEL = "gauntlet.cache"
+CACHE_WORKSPACE_LABEL = "gauntlet.cache.workspace"
 CA_NAME = "ca-certificates.crt"
 BOOTSTRAP_NAME = "gauntlet-base:bookworm"
 
@@ -299,9 +303,33 @@ def _stray(container) -> bool:
     return False
 
 
+def cache_volume_labels(workspace: str | None) -> dict[str, str]:
+    labels = {LABEL: "1", CACHE_LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}"}
+    if workspace:
+        labels[CACHE_WORKSPACE_LABEL] = f"{socket.gethostname()}:{workspace}"
+    return labels
+
+
+def prune_cache_volumes() -> int:
+    """Remove the cache volumes of workspaces that no longer exist on this host (not in use: the
+    daemon refuses those); returns how many."""
+    removed = 0
+    for vol in client().volumes.list(filters={"label": CACHE_WORKSPACE_LABEL}):
+        host, _, path = (vol.attrs.get("Labels") or {}).get(CACHE_WORKSPACE_LABEL, "").partition(":")
+        if host != socket.gethostname() or not path or os.path.exists(path):
+            continue
+        try:
+            vol.remove()
+            removed += 1
+        except Exception:  # in use, or gone meanwhile
+            pass
+    return removed
+
+
 def prune(images: bool = False) -> tuple[int, int]:
-    """Remove stray sandbox containers (and with ``images`` Gauntlet's images that no container
-    uses); returns the counts.  Containers still in use by a live harness are left alone."""
+    """Remove stray sandbox containers, then the cache volumes of workspaces that are gone (and with
+    ``images`` Gauntlet's images that no container uses); returns the counts of containers and
+    images.  Containers still in use by a live harness are left alone."""
     c = client()
     strays = [ct for ct in c.containers.list(all=True, filters={"label": SANDBOX_LABEL}) if _stray(ct)]
     for ct in strays:
@@ -309,6 +337,9 @@ def prune(images: bool = False) -> tuple[int, int]:
             ct.remove(force=True)
         except Exception:  # gone meanwhile (AutoRemove)
             pass
+    volumes = prune_cache_volumes()
+    if volumes:
+        log.info("removed %d cache volume(s) of workspaces that are gone", volumes)
     removed = 0
     if images:
         for img in c.images.list(filters={"label": LABEL}):

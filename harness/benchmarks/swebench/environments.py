@@ -55,11 +55,15 @@ class OfficialEnvironment(Environment):
     mode = "official"
     backend_name = "docker"
 
-    def __init__(self, limits: Limits | None = None, pull: bool = True, registry: str | None = None):
-        """``registry``: pull the rows' images from this registry (a mirror: REGISTRY/<image>) instead."""
+    def __init__(self, limits: Limits | None = None, pull: bool = True, registry: str | None = None,
+                 network: bool = True):
+        """``registry``: pull the rows' images from this registry (a mirror: REGISTRY/<image>) instead.
+        ``network``: the official harness's containers have the default bridge network (eval
+        scripts run ``pip install -e .``); False runs them without."""
         super().__init__(limits)
         self.backend = get_backend("docker")
         self.pull = pull
+        self.network = network
         self.registry = registry.rstrip("/") if registry else None
 
     @contextlib.contextmanager
@@ -74,7 +78,7 @@ class OfficialEnvironment(Environment):
         images.ensure_present(name, pull=self.pull)
         self._record_image(name)
         with tempfile.TemporaryDirectory(prefix="gauntlet-swe-") as empty:
-            session = self.backend.open(empty, image=name, limits=self.limits, network=False)
+            session = self.backend.open(empty, image=name, limits=self.limits, network=self.network)
             try:
                 yield session, "/testbed"
             finally:

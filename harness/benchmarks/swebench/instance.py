@@ -1,9 +1,11 @@
 """Evaluate one prediction on one instance inside an open sandbox session, as the official harness does.
 
 Steps (the official ``run_instance``'s, in our sandbox): write the patch, apply it with swebench's
-chain of apply commands (each retry from a clean tree), run the instance's eval script with stdout
-and stderr merged (the markers come from ``set -x`` on stderr, the test output on stdout), write
-``test_output.txt``, grade with swebench's ``get_eval_report`` and write ``report.json``.
+chain of apply commands (each retry from a clean tree; when all fail, the official reverse check
+for a patch already in the tree), run the instance's eval script with stdout and stderr merged into
+a file in the sandbox (the markers come from ``set -x`` on stderr, the test output on stdout; the
+file is read back whole, see ``usage``), write ``test_output.txt``, grade with swebench's
+``get_eval_report`` and write ``report.json``.
 """
 
 from __future__ import annotations
@@ -27,15 +29,26 @@ PATCH_FILE = "gauntlet-patch.diff"
 EVAL_FILE = "gauntlet-eval.sh"
 
 
+# Outcomes the official summary files under error_ids (it writes no report.json for them) that are
+# the prediction's doing, not the harness's: they count as failures (exit 1), not infrastructure errors.
+EVAL_ERRORS = ("patch_failed", "timeout", "output_too_large")
+INFRA_ERROR = "error"
+
+
 @dataclass
 class InstanceResult:
     instance_id: str
-    status: str  # "resolved" | "unresolved" | "patch_failed" | "rejected" | "error"
+    # "resolved" | "unresolved" | "rejected" (unresolved, by --reject-test-edits) | "patch_failed" |
+    # "timeout" | "output_too_large" (EVAL_ERRORS) | "error" (infrastructure)
+    status: str
     report: dict[str, Any] | None = None
     test_edits: list[str] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # an infrastructure failure
+    reason: str | None = None  # why the prediction was rejected or errored (EVAL_ERRORS)
     eval_seconds: float = 0.0
     total_seconds: float = 0.0
+    cpu_seconds: float | None = None
+    peak_memory_mb: float | None = None
 
     def record(self) -> dict[str, Any]:
         return {
@@ -43,8 +56,11 @@ class InstanceResult:
             "resolved": self.status == "resolved",
             "test_edits": self.test_edits,
             "error": self.error,
+            "reason": self.reason,
             "eval_seconds": round(self.eval_seconds, 3),
             "total_seconds": round(self.total_seconds, 3),
+            "cpu_seconds": None if self.cpu_seconds is None else round(self.cpu_seconds, 3),
+            "peak_memory_mb": None if self.peak_memory_mb is None else round(self.peak_memory_mb, 1),
             "report": self.report,
         }
 
@@ -55,6 +71,18 @@ def apply_commands() -> list[str]:
     return list(GIT_APPLY_CMDS)
 
 
+def reject(result: InstanceResult, log_dir: Path) -> InstanceResult:
+    """``--reject-test-edits``: the prediction is unresolved, with the reason in its report.json."""
+    result.status = "rejected"
+    result.reason = f"rejected: edits tests or test configuration ({', '.join(result.test_edits)})"
+    result.report = {result.instance_id: {
+        "patch_is_None": False, "patch_exists": True, "patch_successfully_applied": False,
+        "resolved": False, "rejected": result.reason,
+    }}
+    atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
+    return result
+
+
 def run_instance(
     session,
     testbed: str,
@@ -63,8 +91,17 @@ def run_instance(
     log_dir: Path,
     timeout: float,
     reject_test_edits: bool = False,
+    network: bool = True,
 ) -> InstanceResult:
-    """Patch, run the eval script and grade; raises ``InfraError`` for harness failures only."""
+    """Patch, run the eval script and grade; raises ``InfraError`` for harness failures only.
+
+    As the official ``run_instance``: a patch that no command of the chain applies, tests that run
+    past ``timeout`` and (ours) a test output past ``TEST_OUTPUT_LIMIT`` get no report.json and count
+    as errors of the summary.  ``network``: whether the sandbox has network; without it pip is told
+    not to look for an index, so an eval script's ``pip install`` fails at once instead of after
+    DNS retries (it would fail either way)."""
+    from harness.benchmarks.swebench import usage
+
     start = time.monotonic()
     iid = instance["instance_id"]
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -76,30 +113,34 @@ def run_instance(
         if result.test_edits:
             log.write(f"prediction edits tests or test configuration: {result.test_edits}\n")
             if reject_test_edits:
-                result.status = "rejected"
-                return result
+                return reject(result, log_dir)
         work = session.workdir
         if patch:
+            from swebench.harness.constants import APPLY_PATCH_FAIL, APPLY_PATCH_PASS
+
             session.write_file(PATCH_FILE, patch)
+            patch_path = shlex.quote(work + "/" + PATCH_FILE)
             applied = False
             for i, cmd in enumerate(apply_commands()):
                 if i:
                     _sh(session, f"cd {testbed} && git checkout -- . && git clean -fdq -e {PATCH_FILE}", 120)
-                r = _sh(session, f"cd {testbed} && {cmd} {shlex.quote(work + '/' + PATCH_FILE)}", 300)
+                r = _sh(session, f"cd {testbed} && {cmd} {patch_path}", 300)
                 log.write(f"$ {cmd}\n{r.stdout}{r.stderr}\n")
                 if r.exit_code == 0:
                     applied = True
                     break
             if not applied:
-                from swebench.harness.constants import APPLY_PATCH_FAIL
-
-                log.write(f"{APPLY_PATCH_FAIL}\n")
+                # The official check: the chain can leave the patch applied (or the tree had it
+                # already) while every command exited non-zero.
+                check = _sh(session, f"cd {testbed} && git apply --check --reverse {patch_path}", 120)
+                if check.exit_code == 0:
+                    log.write(f"{APPLY_PATCH_PASS}: verified already applied\n")
+                    applied = True
+            if not applied:
+                log.write(f"{APPLY_PATCH_FAIL}:\n{(r.stdout + r.stderr)[-2000:]}\n")
                 result.status = "patch_failed"
-                result.report = {iid: {
-                    "patch_is_None": False, "patch_exists": True, "patch_successfully_applied": False,
-                    "resolved": False, "infra_failure": False,
-                }}
-                atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
+                last = (r.stdout + r.stderr).strip().splitlines()
+                result.reason = "patch did not apply" + (f": {last[-1][:200]}" if last else "")
                 return result
         script = test_spec(instance).eval_script
         if testbed != "/testbed":
@@ -107,14 +148,28 @@ def run_instance(
         session.write_file(EVAL_FILE, script)
         (log_dir / "eval.sh").write_text(script, encoding="utf-8")
         t0 = time.monotonic()
-        r = session.exec(["bash", "-c", f"bash {shlex.quote(work + '/' + EVAL_FILE)} 2>&1"], timeout=timeout)
+        env = None if network else {"PIP_NO_INDEX": "1"}
+        r = session.exec(usage.eval_command(session, work + "/" + EVAL_FILE), timeout=timeout, env=env)
         result.eval_seconds = time.monotonic() - t0
-        output = r.stdout + r.stderr
+        used = usage.read_usage(session)
+        result.cpu_seconds, result.peak_memory_mb = used.cpu_seconds, used.peak_memory_mb
+        size = usage.output_size(session)
+        test_log = log_dir / "test_output.txt"
+        if size is not None and size > usage.TEST_OUTPUT_LIMIT:
+            test_log.write_text(usage.output_ends(session), encoding="utf-8")
+            result.status = "output_too_large"
+            result.reason = f"test output of {size / 2**20:.0f} MiB is over the {usage.TEST_OUTPUT_LIMIT >> 20} MiB limit"
+            log.write(result.reason + "\n")
+            return result
+        output = usage.read_output(session, size) + r.stdout + r.stderr
         if r.timed_out:
             from swebench.harness.constants import TESTS_TIMEOUT
 
-            output += f"\n\n{TESTS_TIMEOUT}: {timeout} seconds exceeded.\n"
-        test_log = log_dir / "test_output.txt"
+            test_log.write_text(output + f"\n\n{TESTS_TIMEOUT}: {timeout} seconds exceeded.", encoding="utf-8")
+            result.status = "timeout"
+            result.reason = f"tests timed out after {timeout:g} seconds"
+            log.write(result.reason + "\n")
+            return result
         test_log.write_text(output, encoding="utf-8")
         # An empty patch is graded on the unpatched tree (the official harness skips it): that is
         # how ``--empty`` validates that the tests really fail without a fix.
@@ -174,16 +229,14 @@ def run_native_instance(
         if result.test_edits:
             log.write(f"prediction edits tests or test configuration: {result.test_edits}\n")
             if reject_test_edits:
-                result.status = "rejected"
-                return result
+                return reject(result, log_dir)
         for label, diff in (("test_patch", instance.get("test_patch") or ""), ("model_patch", patch)):
             if diff:
                 applied = session.apply_patch(diff)
                 log.write(f"{label}: {'applied' if applied.applied else applied.message}\n")
-                if not applied.applied:
+                if not applied.applied:  # an error of the summary, as in run_instance
                     result.status = "patch_failed"
-                    result.report = {iid: entry}
-                    atomic_write_text(log_dir / "report.json", json.dumps(result.report, indent=4))
+                    result.reason = f"{label} did not apply: {applied.message.strip()[:200]}"
                     return result
         entry["patch_successfully_applied"] = True
         t0 = time.monotonic()

@@ -56,14 +56,20 @@ def plan(
         raise UsageError("give exactly one of --predictions FILE, --gold or --empty")
     if mode not in MODES:
         raise UsageError("--mode must be 'official', 'own' or 'auto'")
-    instances = select(load_instances(dataset, split), ids=instance_ids, repos=repo_names, languages=languages)
+    rows = load_instances(dataset, split)
+    instances = select(rows, ids=instance_ids, repos=repo_names, languages=languages)
     if gold:
         preds = gold_predictions(instances)
     elif empty:
         preds = empty_predictions(instances)
     else:
+        loaded = load_predictions(predictions)
+        unknown = sorted(set(loaded) - {r["instance_id"] for r in rows})
+        if unknown:  # as the official harness: a prediction for another dataset is a mistake, not noise
+            raise UsageError(f"{len(unknown)} prediction id(s) not in {dataset} ({split}): {', '.join(unknown[:20])}"
+                             + (" ..." if len(unknown) > 20 else ""))
         wanted = {i["instance_id"] for i in instances}
-        preds = {k: v for k, v in load_predictions(predictions).items() if k in wanted}
+        preds = {k: v for k, v in loaded.items() if k in wanted}
     if not instances:
         raise UsageError("no instance matches the selection")
     generated = all(i.get("log_parser") == "gauntlet" for i in instances)
@@ -85,18 +91,21 @@ def plan(
 
 
 def open_environment(p: Plan, *, clone: bool = False, fetch_deps: bool = False, registry: str | None = None,
-                     push: bool = False, remote: bool = False, pm=None):
+                     push: bool = False, remote: bool = False, pm=None, network: bool = True):
     """The environment of ``p``: official (the rows' images) or own (the plugin's image and the
     clones in ``p.repos``); ``remote``: a description that each node of a job executor opens itself.
+    ``network``: official mode's eval scripts run with network, as the official harness's do; own
+    mode evaluates offline whatever it says (its dependencies are fetched when its image is built).
     ``SandboxError`` (an infrastructure error) when it cannot be opened here."""
     if remote:
         from harness.benchmarks.swebench.remote import RemoteEnvironment
 
-        return RemoteEnvironment(p.mode, p.backend, p.repos, clone=clone, fetch_deps=fetch_deps, registry=registry, push=push)
+        return RemoteEnvironment(p.mode, p.backend, p.repos, clone=clone, fetch_deps=fetch_deps, registry=registry, push=push,
+                                 network=network)
     from harness.benchmarks.swebench.environments import OfficialEnvironment, OwnEnvironment
 
     if p.mode == "official":
-        return OfficialEnvironment(registry=registry)
+        return OfficialEnvironment(registry=registry, network=network)
     from harness.plugins import get_plugin_manager
 
     return OwnEnvironment(p.backend, p.repos, pm or get_plugin_manager(), clone=clone, fetch_deps=fetch_deps,

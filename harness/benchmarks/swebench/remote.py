@@ -31,14 +31,15 @@ class RemoteEnvironment(Environment):
     """What each node's environment will be; opens nothing on the driver."""
 
     def __init__(self, mode: str, backend: str, repos: Path | None = None, clone: bool = False, fetch_deps: bool = False,
-                 registry: str | None = None, push: bool = False):
+                 registry: str | None = None, push: bool = False, network: bool = True):
         super().__init__()
         self.mode, self.backend_name = mode, backend
+        self.network = network and mode == "official"  # own mode evaluates offline
         self.repos, self.clone, self.fetch_deps, self.registry, self.push = repos, clone, fetch_deps, registry, push
 
     def spec(self) -> dict[str, Any]:
         return {"mode": self.mode, "backend": self.backend_name, "clone": self.clone, "fetch_deps": self.fetch_deps,
-                "registry": self.registry, "push": self.push}
+                "registry": self.registry, "push": self.push, "network": self.network}
 
     def open(self, instance: dict):
         raise RuntimeError("a RemoteEnvironment is opened on the nodes, by instance_job")
@@ -66,7 +67,7 @@ def instance_job(instance: dict, prediction: dict, spec: dict, tree: bytes | Non
         if tree is not None:
             unpack_to(tree, repos / instance["repo"].replace("/", "__"))
         if spec["mode"] == "official":
-            env: Environment = OfficialEnvironment(registry=spec.get("registry"))
+            env: Environment = OfficialEnvironment(registry=spec.get("registry"), network=spec.get("network", True))
         else:
             env = OwnEnvironment(spec["backend"], repos, get_plugin_manager(), clone=False, fetch_deps=spec["fetch_deps"],
                                  registry=spec.get("registry"), push=spec.get("push", False))
@@ -81,7 +82,7 @@ def instance_job(instance: dict, prediction: dict, spec: dict, tree: bytes | Non
 def run_on(jobs, env: RemoteEnvironment, pending: list[dict], predictions: dict[str, dict], run_dir: Path, options,
            record: Callable[[dict, InstanceResult], dict]) -> None:
     """Evaluate ``pending`` as jobs; write each instance's files and record as its result arrives."""
-    from harness.benchmarks.swebench.run import model_dir
+    from harness.benchmarks.swebench.run import apply_quarantine, model_dir
 
     by_id = {i["instance_id"]: i for i in pending}
     resources = Resources(cpus=1, memory_mb=JOB_MEMORY_MB, docker=env.backend_name == "docker")
@@ -94,7 +95,8 @@ def run_on(jobs, env: RemoteEnvironment, pending: list[dict], predictions: dict[
             except InfraError as e:  # the driver's repository cache lacks it: as a local run reports it
                 record(inst, _infra_result(run_dir / model_dir(predictions[iid]) / iid, iid, f"InfraError: {e}", 1))
                 continue
-            yield iid, (inst, predictions[iid], env.spec(), tree, options.timeout, options.reject_test_edits)
+            graded = apply_quarantine(inst, options.quarantine)
+            yield iid, (graded, predictions[iid], env.spec(), tree, options.timeout, options.reject_test_edits)
 
     for res in jobs.map(instance_job, job_list(), resources):
         inst, pred = by_id[res.job_id], predictions[res.job_id]

@@ -12,34 +12,55 @@ from pathlib import Path
 from typing import Any
 
 
-def summarize(instances: list[dict], predictions: dict[str, dict], results: dict[str, dict], run_dir: Path) -> dict[str, Any]:
-    from swebench.harness.infra_failure import TIER_ENVIRONMENT, classify_logs
+def summarize(instances: list[dict], predictions: dict[str, dict], results: dict[str, dict], run_dir: Path,
+              network: bool = True) -> dict[str, Any]:
+    """The official keys and counts, then Gauntlet's: why each errored instance errored, which
+    errors are the harness's (``infra_error_ids``: exit 3), and the resources each instance used.
+
+    Counting as ``make_run_report``: an instance without a report.json (a patch that does not apply,
+    tests past the timeout) is an error; a predictions file's empty patch is an empty patch (``--empty``
+    runs them on the unpatched tree: those results are in ``empty_patch_results``), unless the
+    harness failed on it, which is an error.  ``network``: whether the eval scripts had network; a run
+    without it by choice does not call its network failures environment failures."""
+    from swebench.harness.infra_failure import TIER_ENVIRONMENT
+
+    from harness.benchmarks.swebench.instance import EVAL_ERRORS, INFRA_ERROR
 
     completed, resolved, unresolved, errors, empty, incomplete = set(), set(), set(), set(), set(), set()
-    infra, ambiguous, reasons = set(), set(), {}
+    infra, ambiguous, reasons, error_reasons, infra_errors = set(), set(), {}, {}, set()
+    empty_results, resources = {}, {}
     for inst in instances:
         iid = inst["instance_id"]
         pred = predictions.get(iid)
         if pred is None:
             incomplete.add(iid)
             continue
-        if not pred.get("model_patch"):
-            empty.add(iid)
-            continue
         rec = results.get(iid)
-        if rec is None or rec.get("status") == "error" or rec.get("report") is None:
+        if rec is not None:
+            resources[iid] = {k: rec.get(k) for k in ("total_seconds", "eval_seconds", "cpu_seconds", "peak_memory_mb")}
+        if rec is not None and rec.get("status") == INFRA_ERROR or rec is None and pred.get("model_patch"):
             errors.add(iid)
+            infra_errors.add(iid)
+            error_reasons[iid] = (rec or {}).get("error") or "not evaluated"
+        elif not pred.get("model_patch"):
+            empty.add(iid)
+            if rec is not None:
+                empty_results[iid] = rec["status"]
+        elif rec.get("status") in EVAL_ERRORS or rec.get("report") is None:
+            errors.add(iid)
+            error_reasons[iid] = rec.get("reason") or rec.get("status")
         else:
             completed.add(iid)
             (resolved if rec["resolved"] else unresolved).add(iid)
     for iid in unresolved | errors:
         model = predictions[iid].get("model_name_or_path", "unknown").replace("/", "__")
         d = run_dir / model / iid
-        found = classify_logs(d / "test_output.txt", d / "run_instance.log")
+        found = classify(d / "test_output.txt", d / "run_instance.log", network=network)
         if found:
             reason, tier = found
             reasons[iid] = reason
             (infra if tier == TIER_ENVIRONMENT else ambiguous).add(iid)
+    known = list(resources.values())
     return {
         "total_instances": len(instances),
         "submitted_instances": len(predictions),
@@ -61,7 +82,34 @@ def summarize(instances: list[dict], predictions: dict[str, dict], results: dict
         "failure_reasons": dict(sorted(reasons.items())),
         "error_ids": sorted(errors),
         "schema_version": 2,
+        # Gauntlet's additions (the official keys above are unchanged).
+        "error_reasons": dict(sorted(error_reasons.items())),
+        "infra_error_ids": sorted(infra_errors),
+        "empty_patch_results": dict(sorted(empty_results.items())),
+        "network": network,
+        "resources": {
+            "total_seconds": round(sum(r["total_seconds"] or 0 for r in known), 3),
+            "cpu_seconds": round(sum(r["cpu_seconds"] or 0 for r in known), 3),
+            "peak_memory_mb": max((r["peak_memory_mb"] or 0 for r in known), default=0),
+            "instances": dict(sorted(resources.items())),
+        },
     }
+
+
+def classify(*logs: Path, network: bool = True) -> tuple[str, str] | None:
+    """swebench's ``classify_logs``; without network by choice, its network signature is expected
+    (an eval script's ``pip install`` cannot reach an index) and the next matching one is taken."""
+    import re
+
+    from swebench.harness.infra_failure import INFRA_FAILURE_SIGNATURES, classify_logs
+
+    if network:
+        return classify_logs(*logs)
+    text = "\n".join(p.read_text(errors="replace") for p in logs if p.exists())
+    for reason, tier, pattern in INFRA_FAILURE_SIGNATURES:
+        if reason != "network_unreachable" and re.search(pattern, text, re.MULTILINE):
+            return reason, tier
+    return None
 
 
 def write_summary(summary: dict[str, Any], path: Path) -> None:
