@@ -180,3 +180,25 @@ def _env() -> dict:
     import os
 
     return {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+
+
+def test_server_back_pressure_survives_openrlhf_retries(openrlhf_modules):
+    """A full memory budget (503 busy) and a request past its deadline (503, the scoring goes on)
+    are both survived by OpenRLHF's own client (5 tries, 1 s apart); the retry finds the result."""
+    srv = serve("127.0.0.1", 0, RewardEngine(EngineOptions(workers=2)), max_pending_bytes=1, request_timeout=0.3)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        executor = openrlhf_modules.Executor(f"http://127.0.0.1:{srv.server_address[1]}/get_reward")
+        slow = "```python\nimport time  # {n}\ntime.sleep(0.8)\nprint(int(input()) * 2)\n```"
+
+        async def both():
+            return await asyncio.gather(*(executor._fetch_rewards_via_http([slow.format(n=n)], [""], [DOUBLE])
+                                          for n in range(2)))
+
+        answers = asyncio.run(both())
+        assert [a[0]["rewards"] for a in answers] == [[1.0], [1.0]]
+        assert srv.stats["busy"] >= 1 and srv.stats["timeouts"] >= 1 and srv.engine.hits >= 1
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        srv.engine.close()
