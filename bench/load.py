@@ -203,7 +203,8 @@ def main() -> None:
     report = {
         "command": "python bench/load.py " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "load_average_before": round(load0, 2), "load_average_after": round(os.getloadavg()[0], 2)},
-        "setup": {"jobs": a.jobs, "hostile": sum(j["hostile"] for j in jobs), "clients": a.clients, "workers": a.workers, "per_test_timeout_s": TASK["timeout"]},
+        "setup": {"jobs": a.jobs, "hostile": sum(j["hostile"] for j in jobs), "clients": a.clients, "workers": a.workers,
+                  "per_test_timeout_s": TASK["timeout"]},
         "wall_s": round(wall, 1),
         "window_s": a.window,
         "jobs_per_s": round(len(answered) / wall, 1),

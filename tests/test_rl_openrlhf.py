@@ -124,6 +124,25 @@ def test_response_boundary_survives_left_truncation():
     assert response_of("only a response", "") == "only a response"
 
 
+def test_infrastructure_failure_is_never_a_reward(caplog):
+    """A sample whose scoring fails on infrastructure: the sentinel, a NaN score, the flag, a warning."""
+    from harness.jobs import InfraFailure
+
+    class BrokenCluster:  # a job executor whose every job fails on infrastructure
+        capacity = 1
+
+        def call(self, *args, **kwargs):
+            raise InfraFailure("node lost")
+
+    engine = RewardEngine(EngineOptions(workers=1), jobs=BrokenCluster())
+    try:
+        doc = gauntlet_openrlhf.score(engine, ["P\n" + RIGHT], ["P\n"], [DOUBLE])
+    finally:
+        engine.close()
+    assert doc["rewards"] == [0.0] and math.isnan(doc["scores"][0]) and doc["extra_logs"]["gauntlet_infra"] == [1.0]
+    assert "node lost" in doc["gauntlet"][0]["error"] and "node lost" in caplog.text
+
+
 def test_openrlhf_single_sample_http_path(openrlhf_modules, tokenizer, server):
     """0.11.2: one POST per sample, every extra_logs value made a tensor, experiences batched."""
     url = f"http://127.0.0.1:{server.server_address[1]}/get_reward"

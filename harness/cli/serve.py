@@ -26,10 +26,13 @@ def serve_rewards(
 ) -> None:
     """Serve rewards over HTTP in OpenRLHF's remote reward shape (POST /get_reward, GET /health, GET /metrics).
 
-    Example: gauntlet serve-rewards --port 8000, then in OpenRLHF (0.10.2 and later):
-    --reward.remote_url http://127.0.0.1:8000/get_reward --data.label_key gauntlet_task
-    (before 0.10.2: --remote_rm_url and --label_key).  A sample without a reward (infrastructure
-    failure, empty label) gets 0.0 with extra_logs gauntlet_infra=1 and a warning on stderr.
+    OpenRLHF 0.10.2 and later: --reward.remote_url http://127.0.0.1:8000/get_reward --data.label_key gauntlet_task
+
+    (before 0.10.2: --remote_rm_url and --label_key; the label column holds the task as JSON text).
+
+    A sample without a reward (infrastructure failure, empty label) gets 0.0, a NaN score and gauntlet_infra=1.
+
+    Each is logged on stderr and counted in /health and /metrics.
     """
     from harness.benchmarks.solution_run import check_backend
     from harness.cli.jobs import open_jobs

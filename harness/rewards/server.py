@@ -136,7 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
             for key, help_text in _METRICS.items():
                 lines += [f"# HELP gauntlet_reward_{key}_total {help_text}", f"# TYPE gauntlet_reward_{key}_total counter",
                           f"gauntlet_reward_{key}_total {health[key]}"]
-            lines += [f"gauntlet_reward_pending_requests {health['pending_requests']}", ""]
+            lines += ["# HELP gauntlet_reward_pending_requests requests admitted and not yet answered",
+                      "# TYPE gauntlet_reward_pending_requests gauge",
+                      f"gauntlet_reward_pending_requests {health['pending_requests']}", ""]
             self._send(200, "\n".join(lines))
         else:
             self._send(404, {"error": "not found"})
