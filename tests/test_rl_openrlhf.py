@@ -121,6 +121,8 @@ def test_response_boundary_survives_left_truncation():
     assert response_of(tail + " I am not sure.", LONG_PROMPT) == " I am not sure."
     assert response_of("\ufffd" + tail + "x", LONG_PROMPT) == "x"  # a multi-byte character cut by the token cut
     assert response_of("something else entirely", LONG_PROMPT) is None  # never grade the prompt's code
+    tidy = "from . import util\nWrite the function , then test it ."  # decoded with clean_up_tokenization_spaces
+    assert response_of(tidy.replace(" .", ".").replace(" ,", ",") + "\nAnswer", tidy) == "\nAnswer"
     assert response_of("only a response", "") == "only a response"
 
 

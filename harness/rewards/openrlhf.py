@@ -46,15 +46,23 @@ def response_of(query: str, prompt: str) -> str | None:
     """The response in OpenRLHF's ``query`` (the decoded prompt tokens, then the response's).
 
     OpenRLHF cuts long prompts from the left, so the query may start with only the prompt's tail:
-    the longest suffix of the prompt that the query starts with is removed.  None when the prompt
-    is given but not found (grading the whole query would grade the prompt's code)."""
+    the longest suffix of the prompt that the query starts with is removed (matched exactly, else
+    ignoring whitespace).  None when the prompt is given but not found (grading the whole query
+    would grade the prompt's code)."""
     if not prompt:
         return query
     if query.startswith(prompt):
         return query[len(prompt):]
     q = query.lstrip("\ufffd")  # a multi-byte character cut in half by the token truncation
     k = _overlap(prompt[-len(q):] if q else "", q)
-    return q[k:] if k >= min(_MIN_OVERLAP, len(prompt)) else None
+    if k >= min(_MIN_OVERLAP, len(prompt)):
+        return q[k:]
+    # Tokenizers that tidy spaces when decoding (clean_up_tokenization_spaces: " ." -> ".", a
+    # leading space dropped) change the prompt's text: match again with whitespace left out.
+    kept = [i for i, c in enumerate(q) if not c.isspace()]
+    qs, ps = "".join(q[i] for i in kept), "".join(c for c in prompt if not c.isspace())
+    k = _overlap(ps[-len(qs):] if qs else "", qs)
+    return q[kept[k - 1] + 1:] if k and k >= min(_MIN_OVERLAP, len(ps)) else None
 
 
 def _overlap(text: str, pattern: str) -> int:
