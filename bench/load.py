@@ -56,9 +56,8 @@ def make_jobs(n: int, hostile_share: float, seed: int) -> list[dict]:
             for i, k in enumerate(kinds)]
 
 
-def start_server(workers: int, max_inflight: int, max_queue: int) -> tuple[subprocess.Popen, str]:
-    argv = [sys.executable, "-m", "harness", "serve-rewards", "--port", "0", "--workers", str(workers),
-            "--max-inflight", str(max_inflight), "--max-queue", str(max_queue)]
+def start_server(workers: int) -> tuple[subprocess.Popen, str]:
+    argv = [sys.executable, "-m", "harness", "serve-rewards", "--port", "0", "--workers", str(workers)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "300"})
     line = proc.stdout.readline()
     m = re.search(r"http://([\d.]+):(\d+)/", line)
@@ -161,8 +160,6 @@ def main() -> None:
     ap.add_argument("--hostile", type=float, default=0.25, help="share of hostile jobs")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--workers", type=int, default=4, help="serve-rewards --workers")
-    ap.add_argument("--max-inflight", type=int, default=8)
-    ap.add_argument("--max-queue", type=int, default=64)
     ap.add_argument("--window", type=float, default=5.0, help="seconds per throughput window")
     ap.add_argument("--timeout", type=float, default=120.0, help="client timeout per request")
     ap.add_argument("--seed", type=int, default=7)
@@ -170,7 +167,7 @@ def main() -> None:
     a = ap.parse_args()
 
     jobs = make_jobs(a.jobs, a.hostile, a.seed)
-    proc, url = start_server(a.workers, a.max_inflight, a.max_queue)
+    proc, url = start_server(a.workers)
     results: list[dict] = []
     samples: list[tuple] = []
     stop, lock = threading.Event(), threading.Lock()
@@ -207,7 +204,7 @@ def main() -> None:
         "command": "python bench/load.py " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "load_average_before": round(load0, 2), "load_average_after": round(os.getloadavg()[0], 2)},
         "setup": {"jobs": a.jobs, "hostile": sum(j["hostile"] for j in jobs), "clients": a.clients, "workers": a.workers,
-                  "max_inflight": a.max_inflight, "max_queue": a.max_queue, "per_test_timeout_s": TASK["timeout"]},
+                  "per_test_timeout_s": TASK["timeout"]},
         "wall_s": round(wall, 1),
         "window_s": a.window,
         "jobs_per_s": round(len(answered) / wall, 1),
@@ -247,8 +244,7 @@ def markdown(r: dict) -> str:
 `{r['command']}` ({m['cpus']} CPUs, load average {m['load_average_before']} before, {m['load_average_after']} after)
 
 {s['jobs']} jobs, {s['hostile']} hostile (infinite loop, memory bomb, fork bomb, output flood; {s['per_test_timeout_s']} s
-per-test limit), from {s['clients']} clients; server `--workers {s['workers']} --max-inflight {s['max_inflight']}
---max-queue {s['max_queue']}`.
+per-test limit), from {s['clients']} clients; server `--workers {s['workers']}`.
 
 - wall {r['wall_s']} s, {r['jobs_per_s']} jobs/s overall
 - answered exactly once: {r['answered_exactly_once']}; twice: {r['answered_twice']}; lost: {r['lost']}; wrong reward:

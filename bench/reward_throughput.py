@@ -61,7 +61,7 @@ def main() -> None:
     print(f"one at a time, no cache : {n / serial:8.1f} rewards/s ({serial:.2f}s)")
     print(f"engine (parallel, cache): {n / fast:8.1f} rewards/s ({fast:.2f}s)  -> {serial / fast:.1f}x")
 
-    server = serve("127.0.0.1", 0, RewardEngine(EngineOptions(workers=8), executor=executor), max_inflight=8, max_queue=64)
+    server = serve("127.0.0.1", 0, RewardEngine(EngineOptions(workers=8), executor=executor))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/get_reward"
     latencies: list[float] = []

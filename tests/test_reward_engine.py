@@ -124,7 +124,7 @@ def test_verl_compute_score_contract():
 def test_http_server_speaks_openrlhf():
     from harness.rewards.server import serve
 
-    server = serve("127.0.0.1", 0, RewardEngine(EngineOptions(workers=2)), max_inflight=2, max_queue=2)
+    server = serve("127.0.0.1", 0, RewardEngine(EngineOptions(workers=2)))
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -135,7 +135,7 @@ def test_http_server_speaks_openrlhf():
                 "labels": [json.dumps(DOUBLE), json.dumps(DOUBLE)]}
         req = urllib.request.Request(base + "/get_reward", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
         doc = json.load(urllib.request.urlopen(req, timeout=60))
-        assert doc["rewards"] == doc["scores"] == [1.0, -1.0] and "gauntlet_rows" in doc["extra_logs"]
+        assert doc["rewards"] == doc["scores"] == [1.0, -1.0] and doc["extra_logs"]["gauntlet_pass"] == [1.0, 0.0]
         bad = urllib.request.Request(base + "/get_reward", data=b'{"query": ["a"]}')
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(bad, timeout=10)

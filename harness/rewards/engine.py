@@ -24,7 +24,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -96,6 +96,10 @@ class RewardEngine:
         futures = [None if load_task(t) is None else self._pool.submit(self.score_one, c, load_task(t))
                    for c, t in zip(completions, tasks, strict=False)]
         return [f.result() if f is not None else None for f in futures]
+
+    def submit_one(self, completion: str, task: dict) -> Future:
+        """``score_one`` on the engine's pool, for callers that wait with a deadline (the HTTP server)."""
+        return self._pool.submit(self.score_one, completion, task)
 
     def score_one(self, completion: str, task: dict) -> Reward:
         want = "patch" if task["kind"] == "repository" else "code"
