@@ -97,7 +97,7 @@ def images():
 @pytest.fixture(scope="module")
 def python_tag(images):
     """The Python language image's tag (built if missing), with a second tag on it while the tests run."""
-    from gauntlet_python.image import spec
+    from gauntlet_python.image import image_spec as spec
 
     tag = images.build(spec())
     images.client().images.get(tag).tag(KEEP, "python")

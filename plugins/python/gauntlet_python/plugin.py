@@ -15,7 +15,7 @@ from harness.mutation import VariantResult
 from harness.outcome import BuildResult, Diagnostic, LintReport, TestReport
 from harness.sandbox import SandboxError
 
-NAME = "python"
+LANGUAGE = "python"
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 REPORT = ".gauntlet-junit.xml"
 VARIANT_REPORT, VARIANT_RESULTS, VARIANT_LOG = ".gauntlet-variant.xml", ".gauntlet-variants.jsonl", ".gauntlet-variant.log"
@@ -68,7 +68,7 @@ def _env(session) -> dict[str, str]:
 
 @hookimpl
 def gauntlet_language():
-    return LanguageInfo(name=NAME, suffixes=(".py",), markers=MARKERS)
+    return LanguageInfo(name=LANGUAGE, suffixes=(".py",), markers=MARKERS)
 
 
 @hookimpl
@@ -83,7 +83,7 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.spec()
+    return image.image_spec()
 
 
 @hookimpl
