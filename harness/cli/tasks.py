@@ -69,7 +69,7 @@ def generate(
     lang = resolve_language(source, language, pm)
     for s in sources:
         try:
-            require(s)
+            require(s, lang, pm)
         except ValueError as e:  # an unknown source name
             raise UsageError(str(e)) from e
     opts = GenerateOptions(

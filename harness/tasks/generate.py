@@ -269,7 +269,7 @@ def generate(
     nodes (``harness.tasks.remote``); None: warm sessions in this process's threads."""
     start = time.monotonic()
     for name in opts.sources:
-        require(name)
+        require(name, opts.language, pm)
     store = TaskStore(opts.store, opts.repo_name)
     clean_commit, tree = store.snapshot(source)
     spec = pm.for_language(opts.language).gauntlet_image(language=opts.language) if opts.backend == "docker" else None
@@ -327,7 +327,7 @@ def generate(
     lock = threading.Lock()
 
     def related(m: Mutation) -> list[str] | None:
-        return related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
+        return related_tests(tree, opts.language, m.file, base.stable, pm) if opts.related_first else None
 
     busy = 0  # workers validating a batch now
     # Without the plugin's batch hook each candidate is validated on its own: a batch of one
@@ -417,7 +417,7 @@ def candidate_pool(tree: Path, opts: GenerateOptions, pm) -> list[Mutation]:
                                       operators=opts.operators, files=tuple(paths) if paths else None),
             ) or []
         else:
-            native = native_candidates(source, tree, paths)
+            native = native_candidates(source, opts.language, tree, paths, pm)
             if paths is not None:  # cargo-mutants lists the whole crate
                 native = [m for m in native if m.file in paths]
             if opts.operators:
