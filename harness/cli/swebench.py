@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import old_executor_option, open_runner, ray_address_option, runner_name, runner_option
 from harness.cli.output import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console
 
 EPILOG = """
@@ -19,7 +19,7 @@ Examples:
 
   gauntlet swebench --dataset ../shared/data/swebench/multilingual-test.parquet --gold -i sharkdp__bat-1892 --mode own --repos ~/repos
 
-  gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --executor ray --ray-address head:6379
+  gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --runner ray --ray-address head:6379
 
 Exit codes: 0 all evaluated instances resolved, 1 some not resolved, 2 usage error, 3 infrastructure errors.
 """
@@ -59,7 +59,8 @@ def swebench(
     push_images: bool = typer.Option(
         False, "--push-images", help="Own mode with --image-registry: push a language image built here to the registry."
     ),
-    executor: str = executor_option(),
+    runner_kind: str = runner_option(),
+    old_executor: Optional[str] = old_executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Evaluate a predictions file against SWE-bench Lite, Verified or Multilingual.
@@ -75,17 +76,18 @@ def swebench(
              push_images=push_images)
     instances, preds, backend = p.instances, p.predictions, p.backend
     rid = run_id or f"{p.label}-{time.strftime('%Y%m%d-%H%M%S')}"
-    jobs = open_jobs(executor, ray_address)
-    try:  # with a job executor, each node opens its own environment
+    runner = open_runner(runner_kind, ray_address, old_executor=old_executor)
+    try:  # with a job runner, each node opens its own environment
         env = open_environment(p, clone=clone, fetch_deps=fetch_deps, registry=image_registry, push=push_images,
-                               remote=jobs is not None)
+                               remote=runner is not None)
     except BaseException:
-        if jobs is not None:
-            jobs.close()
+        if runner is not None:
+            runner.close()
         raise
     options = RunOptions(
         run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
-        rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend, "executor": executor,
+        rerun=rerun, dataset_name=dataset, extra_manifest={"split": split, "backend": backend,
+                                                                 "runner": runner_name(runner_kind, old_executor),
                                                                  "image_registry": image_registry,
                                                                  "push_images": push_images},
     )
@@ -105,10 +107,10 @@ def swebench(
             progress.update(task, advance=1, **counts)
 
         try:
-            summary = run(instances, preds, env, options, on_result=on_result, jobs=jobs)
+            summary = run(instances, preds, env, options, on_result=on_result, runner=runner)
         finally:
-            if jobs is not None:
-                jobs.close()
+            if runner is not None:
+                runner.close()
     run_dir = output / rid
     console.print(
         f"resolved {summary['resolved_instances']}/{summary['submitted_instances']} submitted "
