@@ -1,6 +1,6 @@
 """stdin/stdout problems answered in another language than Python (Rust, Go, TypeScript ...):
 compile once per solution in a sandbox session of that language, then run the program on every test
-case (stop at the first failure), compared with LiveCodeBench's checker (``grading.compare_stdio``).
+case (stop at the first failure), compared with LiveCodeBench's checker (``lcb_checker.compare_stdio``).
 
 How to build and run a solution is the language plugin's answer to ``gauntlet_solution_recipe``;
 the session comes from the sandbox backend with the language set, so the plugin's image and caches
@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from harness.benchmarks import grading
+from harness.benchmarks import lcb_checker
 from harness.errors import InfraError
 from harness.language import SolutionRecipe
 from harness.sandbox.base import Limits
@@ -63,7 +63,7 @@ def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeo
 
     image = get_plugin_manager().for_language(language).gauntlet_image(language=language) if docker else None
     how = recipe(language)
-    compare = grading.compare_stdio_legacy if checker == "legacy" else grading.compare_stdio
+    compare = lcb_checker.compare_stdio_legacy if checker == "legacy" else lcb_checker.compare_stdio
     results: list = []
     with tempfile.TemporaryDirectory(prefix="gauntlet-multilang-") as d:
         for rel, text in how.files.items():
@@ -74,10 +74,10 @@ def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeo
             b = session.exec(how.build, timeout=build_timeout, env=how.env)
             if not b.ok:
                 return {"passed": False, "verdict": "compile_error", "error_code": -4, "results": [-4],
-                        "error_message": "Compilation Error", "error": grading.truncate(b.stderr or b.stdout, 2000)}
+                        "error_message": "Compilation Error", "error": lcb_checker.truncate(b.stderr or b.stdout, 2000)}
             for i, (inp, want) in enumerate(zip(inputs, outputs, strict=True)):
                 r = session.exec(how.run, timeout=timeout, stdin=inp, env=how.env)
-                base = {"failed_test": i, "input": grading.truncate(inp, 1000), "expected": grading.truncate(want, 1000)}
+                base = {"failed_test": i, "input": lcb_checker.truncate(inp, 1000), "expected": lcb_checker.truncate(want, 1000)}
                 if r.timed_out:
                     results.append(-3)
                     return {"passed": False, "verdict": "timeout", "error_code": -3, "results": results,
@@ -85,12 +85,12 @@ def grade(language: str, code: str, inputs: list[str], outputs: list[str], timeo
                 if r.exit_code != 0:
                     results.append(-4)
                     return {"passed": False, "verdict": "runtime_error", "error_code": -4, "results": results,
-                            "error_message": "Runtime Error", "error": grading.truncate(r.stderr, 1000),
+                            "error_message": "Runtime Error", "error": lcb_checker.truncate(r.stderr, 1000),
                             "limit": r.killed_by_limit, **base}
                 ok, why = compare(r.stdout, want)
                 if not ok:
                     results.append(-2)
                     return {"passed": False, "verdict": "wrong_answer", "error_code": -2, "results": results,
-                            "error_message": why, "output": grading.truncate(r.stdout, 1000), **base}
+                            "error_message": why, "output": lcb_checker.truncate(r.stdout, 1000), **base}
                 results.append(True)
     return {"passed": True, "verdict": "passed", "results": results}
