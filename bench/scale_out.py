@@ -27,9 +27,9 @@ from pathlib import Path
 from harness.benchmarks import humaneval as he
 from harness.benchmarks.executor import Executor
 from harness.jobs import get_runner
-from harness.jobs.loopback import LoopbackCluster
 from harness.jobs.trees import pack
 from harness.rewards.engine import EngineOptions, score_job
+from harness.testing.loopback import LoopbackCluster
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
 OUT = Path(__file__).resolve().parent / "results" / "scale_out.json"

@@ -52,11 +52,11 @@ from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import JOB_MEMORY_MB, RemoteEnvironment, instance_job, repository_tree  # noqa: E402
 from harness.cli import app  # noqa: E402
 from harness.jobs import Resources, get_runner  # noqa: E402
-from harness.jobs.loopback import LoopbackCluster, docker_answers  # noqa: E402
 from harness.jobs.versions import node_versions  # noqa: E402
 from harness.plugins import get_plugin_manager  # noqa: E402
 from harness.rewards.engine import EngineOptions, score_job  # noqa: E402
 from harness.sandbox import SandboxError  # noqa: E402
+from harness.testing.loopback import LoopbackCluster, docker_answers  # noqa: E402
 
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the nodes do not have tests/ on their path
 

@@ -30,11 +30,11 @@ from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import RemoteEnvironment, instance_job, repository_tree  # noqa: E402
 from harness.cli import app  # noqa: E402
 from harness.jobs import INFRA_TRIES, JobFailed, get_runner  # noqa: E402
-from harness.jobs.loopback import LoopbackCluster  # noqa: E402
 from harness.jobs.trees import pack  # noqa: E402
 from harness.jobs.versions import node_versions  # noqa: E402
 from harness.plugins import get_plugin_manager  # noqa: E402
 from harness.rewards.engine import EngineOptions, RewardEngine, score_job  # noqa: E402
+from harness.testing.loopback import LoopbackCluster  # noqa: E402
 
 # This module's own job functions travel by value: the nodes do not have tests/ on their path.
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
