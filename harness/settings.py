@@ -43,7 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GAUNTLET_DISABLE_PLUGINS", "names, comma-separated", "none", USERS,
             "Skip these plugins, e.g. `go`."),
     Setting("GAUNTLET_PASSENV", "names, comma-separated", "none", USERS,
-            "Host variables passed into the local backend's commands beyond its fixed list (`PATH`, `LANG`, toolchain homes, ...)."),
+            "Host variables passed into the local backend's commands beyond its fixed list (`PATH`, `LANG`, ...) "
+            "and the toolchain variables the plugins declare."),
     Setting("GAUNTLET_JAIL_BIND", "directories, colon-separated", "none", USERS,
             "More host directories shown read-only in the local jail (toolchains in unusual places); each must exist."),
     Setting("GAUNTLET_UNSAFE_HOST", "flag", "off; any value but empty or `0` turns it on", USERS,
