@@ -42,9 +42,9 @@ def generate(
                                    help="The kill check stops at its first failing test (pytest -x, go test -failfast, "
                                         "vitest/jest --bail)."),
     sources: list[str] = typer.Option(["plugin"], "--source",
-                                      help="Candidate source, repeatable: plugin (the language plugin's operators), "
-                                           "cargo-mutants (Rust; `cargo install cargo-mutants`), mutmut (Python; "
-                                           "`pip install mutmut`)."),
+                                      help="Candidate source, repeatable: plugin (the language plugin's operators) or a "
+                                           "mutation tool that the plugin offers: cargo-mutants (Rust; `cargo install "
+                                           "cargo-mutants`), mutmut (Python; `pip install mutmut`)."),
     files: list[str] = typer.Option([], "--file",
                                     help="Mutate only the source files matching this glob (relative to the repository, "
                                          "repeatable), e.g. --file 'src/parser/*.py'."),
