@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gauntlet_python.image import spec
+from gauntlet_python.image import image_spec as spec
 
 from harness.sandbox import Limits, images
 from harness.sandbox.docker import DockerBackend

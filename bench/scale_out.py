@@ -1,4 +1,4 @@
-"""Scale-out: the same batches through the local executor and through Ray with 1 and 2 worker
+"""Scale-out: the same batches through the local job runner and through Ray with 1 and 2 worker
 nodes (a loopback cluster: a head with no CPUs for jobs, workers of one CPU each), plus Ray's
 per-job overhead.
 
@@ -9,7 +9,7 @@ Batches:
   case where scheduling overhead shows).
 Overhead: a no-op job one at a time (round trip) and pipelined (jobs/s).  Each configuration first
 runs a warm-up (Ray starts and imports its worker processes), then the timed batches; every
-configuration's outcomes are checked against the local executor's.
+configuration's outcomes are checked against the local runner's.
 
     python bench/scale_out.py [--sandbox-jobs 24 --problems 164 --noop 200]
 """
@@ -26,10 +26,10 @@ from pathlib import Path
 
 from harness.benchmarks import humaneval as he
 from harness.benchmarks.executor import Executor
-from harness.jobs import get_executor
-from harness.jobs.loopback import LoopbackCluster
+from harness.jobs import get_runner
 from harness.jobs.trees import pack
 from harness.rewards.engine import EngineOptions, score_job
+from harness.testing.loopback import LoopbackCluster
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "python" / "slugify"
 OUT = Path(__file__).resolve().parent / "results" / "scale_out.json"
@@ -98,14 +98,14 @@ def main() -> None:
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "ray": ray.__version__,
                                  "load_before": os.getloadavg()[0]},
                      "command": "python bench/scale_out.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items())}
-    local = get_executor("local", workers=2)
+    local = get_runner("local", workers=2)
     with Executor(2, profile="lean") as ex:
         results["local (2 threads)"], reference = measure(local, sandbox, solutions, args.noop,
                                                           lambda p, comps, t: he.grade_task(ex, p, comps, t))
     print("local", json.dumps(results["local (2 threads)"]), flush=True)
     for workers in (1, 2):
         with LoopbackCluster(head_cpus=0) as cluster:
-            jobs = get_executor("ray", address=cluster.address)
+            jobs = get_runner("ray", address=cluster.address)
             try:
                 for n in range(workers):  # one at a time: two nodes starting at once on one host can race for ports
                     cluster.add_worker(cpus=1)

@@ -3,12 +3,13 @@
 This module is the documentation.  Every hook takes keyword arguments and a plugin implements only
 the ones it can, with only the arguments it needs.
 
-Dispatch: the hooks marked ``@per_language`` (image, build, test, test_variants, lint, mutate) are
-called by the core on the plugins of one language only, the ones whose ``gauntlet_language``
-declares it (``harness.plugins.PluginManager.for_language``); a plugin never asks "is this mine?"
-and never returns None to pass a foreign language on.  A plugin that declares several languages
-reads which one from the hook's arguments (``session.language``, ``language``,
-``options.language``).  The other hooks (language, detect, reward) are called on every plugin.
+Dispatch: the hooks marked ``@per_language`` (image, build, test, test_variants, lint, mutate,
+related_tests, mutation_tools, solution_recipe) are called by the core on the plugins of one
+language only, the ones whose ``gauntlet_language`` declares it
+(``harness.plugins.PluginManager.for_language``); a plugin never asks "is this mine?" and never
+returns None to pass a foreign language on.  A plugin that declares several languages reads which
+one from the hook's arguments (``session.language``, ``language``, ``options.language``).  The
+other hooks (language, detect, toolchain, reward) are called on every plugin.
 
 Sessions: ``session`` is an open sandbox session (see ``harness.sandbox.base.Session``) with the
 workspace copied in; ``session.language`` is the language the core opened it for
@@ -25,8 +26,8 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
-    from harness.language import ImageSpec, LanguageInfo
-    from harness.mutation import MutateOptions, Mutation, Variant, VariantResult
+    from harness.language import ImageSpec, LanguageInfo, SolutionRecipe, Toolchain
+    from harness.mutation import MutateOptions, Mutation, MutationTool, Variant, VariantResult
     from harness.outcome import BuildResult, LintReport, Outcome, TestReport
     from harness.sandbox.base import Session
 
@@ -160,6 +161,69 @@ def gauntlet_mutate(workspace: Path, options: MutateOptions) -> list[Mutation] |
     :param options: ``MutateOptions`` (language, seed, max_candidates, operators, files).
     :return: a list of ``Mutation`` (operator, file, line, span, original, replacement, unified
         diff), or None when the plugin proposes none.  First answer wins.
+    """
+
+
+@per_language
+@hookspec(firstresult=True)
+def gauntlet_related_tests(workspace: Path, language: str, file: str, stable: list[str]) -> list[str] | None:
+    """Which of ``stable`` can exercise ``file``: task generation's kill check runs those first.
+    Optional.
+
+    Most candidate bugs survive, and a survivor costs a whole suite run; running first only the
+    tests that can see the mutated file makes a survivor cheap.  Read the clean tree (never run
+    anything) and over-approximate: a test that might reach the file counts.  A test the answer
+    leaves out must not be able to fail because of a change to ``file``.  Called on the plugin of
+    ``language`` only.
+
+    :param workspace: the clean project directory on the host (read it, do not change it).
+    :param language: the language name (one of the plugin's own).
+    :param file: the mutated file, relative to ``workspace``.
+    :param stable: the ids of the tests that pass on the clean tree.
+    :return: the chosen ids (a sublist of ``stable``), or None when the plugin cannot tell (the
+        whole suite runs).  First answer wins.
+    """
+
+
+@per_language
+@hookspec
+def gauntlet_mutation_tools(language: str) -> list[MutationTool] | None:
+    """The language's own mutation tools (cargo-mutants, mutmut) that task generation may take
+    candidate bugs from (``gauntlet tasks generate --source NAME``) beside ``gauntlet_mutate``.
+    Optional.  Called on the plugin of ``language`` only.
+
+    :param language: the language name (one of the plugin's own).
+    :return: ``MutationTool`` records (name, install command, whether it is installed, how to list
+        its candidates as ``Mutation`` records), or None.  All answers are collected.
+    """
+
+
+@per_language
+@hookspec(firstresult=True)
+def gauntlet_solution_recipe(language: str) -> SolutionRecipe | None:
+    """How to build and run a stand-alone stdin/stdout program of the language (the solutions of
+    LiveCodeBench-style problems, ``harness.benchmarks.multilang``).  Optional.  Called on the
+    plugin of ``language`` only.
+
+    :param language: the language name (one of the plugin's own).
+    :return: a ``SolutionRecipe`` (files with ``{code}`` for the solution, build and run commands,
+        the tool that must be on PATH, extra environment), or None when the language has none.
+        First answer wins.
+    """
+
+
+@hookspec
+def gauntlet_toolchain() -> Toolchain | None:
+    """What of the host the plugin's toolchain needs inside a local (jailed) session: directories
+    to show read-only (rustup and cargo homes, Go's module cache), variables to pass in or to
+    default, and which of them name download caches that a session with the network may fill.
+    Optional.  Called on every plugin: every local session sees every installed toolchain.
+
+    Declare only what lives outside the system directories (``/usr``, ``/opt`` ...), which the
+    jail always shows, and never a directory that holds secrets.
+
+    :return: a ``Toolchain``, or None when the toolchain needs nothing beyond the system
+        directories.  All answers are collected.
     """
 
 

@@ -35,3 +35,38 @@ class ImageSpec:
     # directory before the offline evaluation (e.g. "cargo fetch"); SWE-bench's own-environment
     # mode bakes them into the instance image.
     prepare: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolutionRecipe:
+    """Answer of ``gauntlet_solution_recipe``: how to build and run one stand-alone stdin/stdout
+    program of the language (LiveCodeBench-style problems): the project files to write, the
+    command that builds it once and the command that runs it on each test's input."""
+
+    files: dict[str, str]  # path -> content; "{code}" stands for the solution's text
+    build: list[str]
+    run: list[str]
+    tool: str  # the command that must be on PATH for a run on this machine
+    env: dict[str, str] = field(default_factory=dict)  # extra variables of the build and the runs
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """Answer of ``gauntlet_toolchain``: what of the host a local (jailed) session needs for the
+    plugin's toolchain to work, when that toolchain lives outside the system directories (rustup
+    under ``~/.rustup``, Go's module cache under ``~/go``).
+
+    Docker sessions ignore it: the image holds the toolchain.
+    """
+
+    # Host directories the jail shows read-only (toolchain homes, download caches).
+    paths: tuple[str, ...] = ()
+    # Variables passed from the harness's environment into the session (none carries a secret).
+    passenv: tuple[str, ...] = ()
+    # Variables set in the session when the harness's environment does not set them: keep the
+    # toolchain found once HOME moves to the session's private one.
+    env: dict[str, str] = field(default_factory=dict)
+    # Variables (of the session's environment) naming download caches: a session with the network
+    # (a dependency step of trusted code) may write them, so that the offline run after it finds
+    # what it downloaded.
+    caches: tuple[str, ...] = ()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from harness.outcome import BuildResult, TestReport
 
 
@@ -65,6 +67,23 @@ class VariantResult:
     unaffected: "list[str] | None" = None
 
 
+@dataclass(frozen=True)
+class MutationTool:
+    """A language's own mutation tool (cargo-mutants, mutmut), offered by its plugin through
+    ``gauntlet_mutation_tools`` as a candidate source beside the plugin's operators.
+
+    ``candidates`` lists the tool's mutants over a clean tree (on the host: listing runs none of
+    the project's code) as plain ``Mutation`` records, so validation, dedupe and task writing do
+    not care where a candidate came from.
+    """
+
+    name: str  # what users pass to ``gauntlet tasks generate --source``
+    install: str  # the command that installs it, shown when it is missing
+    installed: Callable[[], bool]
+    # (clean tree, the files to mutate or None for every source file) -> candidates, in the tool's order
+    candidates: Callable[["Path", "list[str] | None"], "list[Mutation]"]
+
+
 def applied(source: str, mutation: Mutation) -> str | None:
     """``source`` with the mutation's span replaced, or None when the span no longer holds ``original``."""
     if source[mutation.start:mutation.end] != mutation.original:
@@ -100,3 +119,19 @@ def make_mutation(path: str, source: str, start: int, end: int, replacement: str
         replacement=replacement,
         diff=unified_diff(path, source, after),
     )
+
+
+def minimal_edit(path: str, before: str, after: str, operator: str) -> Mutation | None:
+    """The smallest span that turns ``before`` into ``after`` (common prefix and suffix dropped): a
+    tool that rewrites a whole file becomes one ``Mutation``."""
+    if before == after:
+        return None
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end_b, end_a = len(before), len(after)
+    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
+        end_b -= 1
+        end_a -= 1
+    return make_mutation(path, before, start, end_b, after[start:end_a], operator)

@@ -7,10 +7,11 @@
 - Selection: ``GAUNTLET_PLUGINS=python,rust`` loads only those entry points;
   ``GAUNTLET_DISABLE_PLUGINS=go`` skips some.
 - Dispatch: the per-language hooks (those ``hookspecs`` marks ``@per_language``: image, build, test,
-  test_variants, lint, mutate) are called through ``for_language(language)``, a relay of pluggy
-  subset hook callers that reaches only the plugins whose ``gauntlet_language`` declares that
-  language (``UnknownLanguage`` when none does); the other hooks (language, detect, reward) go to
-  every plugin through ``hook``.  Plugins never ask "is this mine?".
+  test_variants, lint, mutate, related_tests, mutation_tools, solution_recipe) are called through
+  ``for_language(language)``, a relay of pluggy subset hook callers that reaches only the plugins
+  whose ``gauntlet_language`` declares that language (``UnknownLanguage`` when none does); the
+  other hooks (language, detect, toolchain, reward) go to every plugin through ``hook``.  Plugins
+  never ask "is this mine?".
 - Tracing: ``GAUNTLET_TRACE=1`` prints every hook call and result to stderr (both ways of calling).
 """
 
@@ -27,7 +28,7 @@ import pluggy
 
 from harness import builtin, hookspecs, settings
 from harness.errors import InfraError, UsageError
-from harness.language import LanguageInfo
+from harness.language import LanguageInfo, Toolchain
 
 GROUP = "gauntlet"
 
@@ -189,6 +190,23 @@ class PluginManager:
             for li in answer if isinstance(answer, list) else [answer]:
                 out.setdefault(li.name, li)
         return out
+
+    def toolchain(self) -> Toolchain:
+        """What the installed plugins' toolchains need of the host (``gauntlet_toolchain``), merged:
+        a local session sees every installed toolchain, whatever its language."""
+        paths: list[str] = []
+        passenv: list[str] = []
+        caches: list[str] = []
+        env: dict[str, str] = {}
+        for answer in reversed(self.hook.gauntlet_toolchain()):  # registration order
+            if answer is None:
+                continue
+            paths += [p for p in answer.paths if p not in paths]
+            passenv += [v for v in answer.passenv if v not in passenv]
+            caches += [v for v in answer.caches if v not in caches]
+            for k, v in answer.env.items():
+                env.setdefault(k, v)
+        return Toolchain(paths=tuple(paths), passenv=tuple(passenv), env=env, caches=tuple(caches))
 
     def implements(self, hook: str, language: str) -> bool:
         """Whether a plugin of ``language`` implements ``hook`` (an optional hook such as

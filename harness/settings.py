@@ -13,6 +13,7 @@ go, and a CLI option that must reach worker processes (``--unsafe-host``) sets i
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GAUNTLET_DISABLE_PLUGINS", "names, comma-separated", "none", USERS,
             "Skip these plugins, e.g. `go`."),
     Setting("GAUNTLET_PASSENV", "names, comma-separated", "none", USERS,
-            "Host variables passed into the local backend's commands beyond its fixed list (`PATH`, `LANG`, toolchain homes, ...)."),
+            "Host variables passed into the local backend's commands beyond its fixed list (`PATH`, `LANG`, ...) "
+            "and the toolchain variables the plugins declare."),
     Setting("GAUNTLET_JAIL_BIND", "directories, colon-separated", "none", USERS,
             "More host directories shown read-only in the local jail (toolchains in unusual places); each must exist."),
     Setting("GAUNTLET_UNSAFE_HOST", "flag", "off; any value but empty or `0` turns it on", USERS,
@@ -60,10 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
             "`0` turns reuse off."),
     Setting("GAUNTLET_DOCKER_POOL_TOTAL", "integer", "`16`", USERS,
             "Idle containers kept in all; past it the one idle the longest is removed."),
-    Setting("GAUNTLET_EXECUTOR", "`local` or `ray`", "`local`", USERS,
-            "Where the default reward engine (TRL / verl adapters) runs its jobs."),
+    Setting("GAUNTLET_RUNNER", "`local` or `ray`", "`local`", USERS,
+            "The job runner of the default reward engine (TRL / verl adapters): threads here, or tasks on Ray."),
+    Setting("GAUNTLET_EXECUTOR", "`local` or `ray`", "none", USERS,
+            "Deprecated old name of `GAUNTLET_RUNNER`, read (with a warning) when that is not set."),
     Setting("GAUNTLET_RAY_ADDRESS", "Ray address", "the cluster already joined, else `$RAY_ADDRESS`, else a new local Ray", USERS,
-            "The Ray cluster for `GAUNTLET_EXECUTOR=ray`."),
+            "The Ray cluster for `GAUNTLET_RUNNER=ray`."),
     Setting("GAUNTLET_TRACE", "flag", "off; any non-empty value turns it on", PLUGIN_AUTHORS,
             "Print every plugin hook call and its result to stderr."),
     Setting("GAUNTLET_DOCKER_AGENT", "flag", "on; `0` turns it off", DEBUGGING,
@@ -88,6 +92,16 @@ def _raw(name: str) -> str | None:
     if name not in BY_NAME:
         raise KeyError(f"{name} is not a Gauntlet setting (see harness/settings.py)")
     return os.environ.get(name)
+
+
+_warned: set[str] = set()
+
+
+def deprecated(old: str, new: str) -> None:
+    """One line on stderr, once per process, for an old name still accepted (users' scripts)."""
+    if old not in _warned:
+        _warned.add(old)
+        sys.stderr.write(f"gauntlet: warning: {old} is deprecated; use {new}\n")
 
 
 def _names(name: str) -> set[str] | None:
@@ -155,8 +169,12 @@ def docker_pool_total() -> int:
     return _int("GAUNTLET_DOCKER_POOL_TOTAL", 16)
 
 
-def executor() -> str:
-    value = _raw("GAUNTLET_EXECUTOR")
+def runner() -> str:
+    value = _raw("GAUNTLET_RUNNER")
+    if value is None:
+        value = _raw("GAUNTLET_EXECUTOR")
+        if value is not None:
+            deprecated("GAUNTLET_EXECUTOR", "GAUNTLET_RUNNER")
     return "local" if value is None else value
 
 

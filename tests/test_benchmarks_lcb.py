@@ -13,7 +13,7 @@ import pytest
 from lcb_quirks import PROBLEMS, SAMPLES, code, problem_set
 from typer.testing import CliRunner
 
-from harness.benchmarks import grading
+from harness.benchmarks import lcb_checker
 from harness.benchmarks import livecodebench as lcbm
 from harness.benchmarks.executor import Executor
 from harness.cli import app
@@ -62,15 +62,15 @@ def test_date_window(problems):
 
 
 def test_checkers():
-    assert grading.compare_stdio("0.50\n", "0.5")[0]
-    assert grading.compare_stdio(" 1  2 \n\n", "1 2")[0]
-    assert not grading.compare_stdio("0.3333333\n", "0.3333333333")[0]
-    assert not grading.compare_stdio("1\n2\n", "1 2")[0]
-    assert not grading.compare_stdio("50000000000000001", "50000000000000000")[0]
-    assert grading.compare_stdio_legacy("0.3333333\n", "0.3333333333")[0]
-    assert grading.compare_stdio_legacy("1\n\n2\n", "1\n2")[0]
-    assert not grading.compare_stdio_legacy("50000000000000001", "50000000000000000")[0]  # ints stay exact
-    assert grading.compare_functional((1, 2), [1, 2]) and not grading.compare_functional([(1, 2)], [[1, 2]])
+    assert lcb_checker.compare_stdio("0.50\n", "0.5")[0]
+    assert lcb_checker.compare_stdio(" 1  2 \n\n", "1 2")[0]
+    assert not lcb_checker.compare_stdio("0.3333333\n", "0.3333333333")[0]
+    assert not lcb_checker.compare_stdio("1\n2\n", "1 2")[0]
+    assert not lcb_checker.compare_stdio("50000000000000001", "50000000000000000")[0]
+    assert lcb_checker.compare_stdio_legacy("0.3333333\n", "0.3333333333")[0]
+    assert lcb_checker.compare_stdio_legacy("1\n\n2\n", "1\n2")[0]
+    assert not lcb_checker.compare_stdio_legacy("50000000000000001", "50000000000000000")[0]  # ints stay exact
+    assert lcb_checker.compare_functional((1, 2), [1, 2]) and not lcb_checker.compare_functional([(1, 2)], [[1, 2]])
 
 
 def test_sample_verdicts(ex, problems):

@@ -87,6 +87,15 @@ def test_output_flood_is_bounded(tmp_path):
     assert doc["outcome"]["tests"]["tests"]["tests/test_flood.py::test_flood"]["status"] == "failed"
 
 
+def test_old_executor_option_names_the_runner_with_a_warning():
+    """``--executor`` was ``--runner``'s name (users' scripts have it): still read, hidden, warned."""
+    for flag in ("--runner", "--executor"):
+        r = gauntlet("serve-rewards", flag, "slurm")
+        assert r.returncode == 2 and "--runner must be one of: local, ray" in r.stderr + r.stdout
+        assert ("--executor is deprecated; use --runner" in r.stderr) == (flag == "--executor")
+    assert "--executor" not in gauntlet("serve-rewards", "--help").stdout
+
+
 def test_help_documents_exit_codes():
     r = gauntlet("check", "--help")
     assert r.returncode == 0 and "Examples" in r.stdout

@@ -65,6 +65,45 @@ def test_cache_credentials_are_masked(tmp_path, monkeypatch):
     assert "cio-secret" not in done.stdout + done.stderr and done.stdout == "", done  # masked
 
 
+def test_the_jail_shows_the_toolchains_plugins_declare(tmp_path):
+    """The core names no toolchain: a plugin's ``gauntlet_toolchain`` brings its home directory
+    into the jail read-only, with the variable that points at it; without it, neither is there."""
+    from harness import hookimpl
+    from harness.language import LanguageInfo, Toolchain
+    from harness.plugins import get_plugin_manager
+
+    home = tmp_path / "tool-home"
+    home.mkdir()
+    (home / "marker").write_text("here")
+
+    class Declares:
+        @hookimpl
+        def gauntlet_language(self):
+            return LanguageInfo("toolchain-test")
+
+        @hookimpl
+        def gauntlet_toolchain(self):
+            return Toolchain(paths=(str(home),), env={"TOOL_TEST_HOME": str(home)})
+
+    pm, plugin = get_plugin_manager(), Declares()
+    script = ["sh", "-c", 'cat "$TOOL_TEST_HOME/marker"; echo; cat ' + str(home / "marker") + ' 2>/dev/null || echo hidden; echo; '
+              'touch "$TOOL_TEST_HOME/x" 2>/dev/null || echo read-only']
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    jail.toolchain_paths.cache_clear()
+    info = pm.add(plugin)
+    try:
+        assert info.error is None
+        with LocalBackend().open(ws) as s:
+            assert s.exec(script).stdout.split() == ["here", "here", "read-only"]
+    finally:
+        pm.pm.unregister(plugin)
+        pm.infos.remove(info)
+        jail.toolchain_paths.cache_clear()
+    with LocalBackend().open(ws) as s:
+        assert s.exec(["sh", "-c", "cat " + str(home / "marker") + " 2>/dev/null || echo hidden"]).stdout.split() == ["hidden"]
+
+
 def test_refused_jail_is_an_infrastructure_error_and_nothing_runs(refused, tmp_path):
     marker = tmp_path / "ran"
     project = tmp_path / "proj"

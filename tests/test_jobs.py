@@ -1,11 +1,11 @@
-"""The job executors' contract on the local executor (no Ray needed): each job id exactly once,
+"""The job runners' contract on the local runner (no Ray needed): each job id exactly once,
 an escaping exception is an infrastructure failure retried once, then reported, never raised."""
 
 from pathlib import Path
 
 import pytest
 
-from harness.jobs import INFRA_TRIES, InfraFailure, get_executor
+from harness.jobs import INFRA_TRIES, JobFailed, get_runner
 from harness.jobs.trees import pack, unpack
 
 
@@ -27,31 +27,31 @@ def fails_once(marker: str, x):
 
 
 def test_every_job_once_in_any_order():
-    ex = get_executor("local", workers=3)
+    ex = get_runner("local", workers=3)
     results = list(ex.map(square, [(f"j{i}", (i,)) for i in range(20)]))
     assert sorted(r.job_id for r in results) == sorted(f"j{i}" for i in range(20))
     assert all(r.ok and r.tries == 1 and r.value == int(r.job_id[1:]) ** 2 for r in results)
 
 
 def test_infra_failure_twice_is_reported_not_raised(tmp_path):
-    ex = get_executor("local", workers=2)
+    ex = get_runner("local", workers=2)
     jobs = [("bad", (1,))]
     [r] = list(ex.map(always_fails, jobs))
     assert not r.ok and r.tries == INFRA_TRIES == 2 and "OSError: sandbox gone (1)" in r.error
     retried = list(ex.map(fails_once, [(f"j{i}", (str(tmp_path / f"m{i}"), i)) for i in range(4)]))
     assert sorted((r.job_id, r.value, r.tries) for r in retried) == [(f"j{i}", i + 1, 2) for i in range(4)]
-    with pytest.raises(InfraFailure, match="after 2 tries"):
+    with pytest.raises(JobFailed, match="after 2 tries"):
         ex.call(always_fails, 2)
 
 
 def test_duplicate_job_ids_are_refused():
     with pytest.raises(ValueError, match="given twice"):
-        list(get_executor("local").map(square, [("a", (1,)), ("a", (2,))]))
+        list(get_runner("local").map(square, [("a", (1,)), ("a", (2,))]))
 
 
-def test_unknown_executor():
-    with pytest.raises(ValueError, match="unknown executor"):
-        get_executor("slurm")
+def test_unknown_runner():
+    with pytest.raises(ValueError, match="unknown job runner"):
+        get_runner("slurm")
 
 
 def test_trees_round_trip_with_git_and_modes(tmp_path):
@@ -113,5 +113,5 @@ def test_a_node_with_other_versions_runs_nothing(tmp_path):
 def test_local_results_report_this_process_versions():
     from harness.jobs.versions import node_versions
 
-    [r] = list(get_executor("local").map(square, [("a", (2,))]))
+    [r] = list(get_runner("local").map(square, [("a", (2,))]))
     assert r.versions == node_versions()

@@ -1,4 +1,4 @@
-"""``--executor ray`` with the Docker sandbox backend, on a real Ray cluster on loopback (a head and
+"""``--runner ray`` with the Docker sandbox backend, on a real Ray cluster on loopback (a head and
 a worker node, child processes of the test) and this machine's real Docker engine.
 
 - Jobs on the Docker backend request the custom resource ``docker``; here only the worker node
@@ -6,7 +6,7 @@ a worker node, child processes of the test) and this machine's real Docker engin
   mixed batch (a SWE-format instance in own-environment mode under Docker with gold and empty
   patches, reward solution jobs, HumanEval problems) gives every result exactly once, equal to the
   local executor's, each reporting the node's Gauntlet and plugin versions, equal to the driver's.
-  ``gauntlet swebench --executor ray --backend docker`` writes the same report as a local run.
+  ``gauntlet swebench --runner ray --backend docker`` writes the same report as a local run.
 - Images are made on the node that runs the job (no shared file system): with the Python language
   image's tag removed, the job's node builds it again before evaluating.  On loopback both nodes
   share this machine's one Docker engine, so "a node lacking the image" is made by removing the tag
@@ -51,12 +51,12 @@ from swe_fixtures import mathy_instance  # noqa: E402
 from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import JOB_MEMORY_MB, RemoteEnvironment, instance_job, repository_tree  # noqa: E402
 from harness.cli import app  # noqa: E402
-from harness.jobs import Resources, get_executor  # noqa: E402
-from harness.jobs.loopback import LoopbackCluster, docker_answers  # noqa: E402
+from harness.jobs import Resources, get_runner  # noqa: E402
 from harness.jobs.versions import node_versions  # noqa: E402
 from harness.plugins import get_plugin_manager  # noqa: E402
 from harness.rewards.engine import EngineOptions, score_job  # noqa: E402
 from harness.sandbox import SandboxError  # noqa: E402
+from harness.testing.loopback import LoopbackCluster, docker_answers  # noqa: E402
 
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the nodes do not have tests/ on their path
 
@@ -97,7 +97,7 @@ def images():
 @pytest.fixture(scope="module")
 def python_tag(images):
     """The Python language image's tag (built if missing), with a second tag on it while the tests run."""
-    from gauntlet_python.image import spec
+    from gauntlet_python.image import image_spec as spec
 
     tag = images.build(spec())
     images.client().images.get(tag).tag(KEEP, "python")
@@ -122,7 +122,7 @@ def cluster(images):
 @contextlib.contextmanager
 def ray_jobs(address: str):
     """A driver of its own (a new Ray job: fresh worker processes, with no image known to them yet)."""
-    jobs = get_executor("ray", address=address)
+    jobs = get_runner("ray", address=address)
     try:
         yield jobs
     finally:
@@ -179,7 +179,7 @@ def test_docker_jobs_run_on_docker_nodes_exactly_once_equal_to_local(cluster, sw
     for tid in list(problems)[:3]:
         p = problems[tid]
         batch.append((f"he:{tid}", ("humaneval", p, [p["canonical_solution"], "    return None\n"], 3.0)))
-    expected = {r.job_id: r.value for r in get_executor("local", workers=1).map(mixed_job, batch, DOCKER_JOB)}
+    expected = {r.job_id: r.value for r in get_runner("local", workers=1).map(mixed_job, batch, DOCKER_JOB)}
     with ray_jobs(c.address) as jobs:
         assert ray.cluster_resources().get("docker") == 1.0
         seen = list(jobs.map(mixed_job, batch, DOCKER_JOB))
@@ -203,7 +203,7 @@ def test_cli_swebench_docker_on_ray_equals_local(cluster, swe, python_tag, tmp_p
     dataset.write_text(json.dumps(inst) + "\n")
     runner = CliRunner()
     reports = {}
-    for name, extra in (("local", []), ("ray", ["--executor", "ray", "--ray-address", c.address])):
+    for name, extra in (("local", []), ("ray", ["--runner", "ray", "--ray-address", c.address])):
         for which in ("--gold", "--empty"):
             r = runner.invoke(app, ["swebench", "-d", str(dataset), which, "--mode", "own", "--backend", "docker",
                                     "--repos", str(root / "repos"), "-o", str(tmp_path / name), "--run-id", which[2:], *extra])
@@ -211,7 +211,7 @@ def test_cli_swebench_docker_on_ray_equals_local(cluster, swe, python_tag, tmp_p
             assert r.exit_code == (0 if which == "--gold" else 1), r.output + (d / "run_instance.log").read_text()
             reports[name, which] = json.loads((d / "report.json").read_text())
             manifest = json.loads((tmp_path / name / which[2:] / "manifest.json").read_text())
-            assert python_tag in manifest["images"] and manifest["args"]["executor"] == name
+            assert python_tag in manifest["images"] and manifest["args"]["runner"] == name
     assert reports["ray", "--gold"] == reports["local", "--gold"] and reports["ray", "--gold"][inst["instance_id"]]["resolved"]
     assert reports["ray", "--empty"] == reports["local", "--empty"]
     assert not reports["ray", "--empty"][inst["instance_id"]]["resolved"]
@@ -298,7 +298,7 @@ def test_image_registry_build_and_push_then_pull(cluster, swe, images, python_ta
     dataset.write_text(json.dumps(inst) + "\n")
     r = CliRunner().invoke(app, ["swebench", "-d", str(dataset), "--gold", "--mode", "own", "--backend", "docker",
                                  "--repos", str(root / "repos"), "-o", str(tmp_path / "out"), "--run-id", "push",
-                                 "--executor", "ray", "--ray-address", c.address, "--image-registry", reg, "--push-images"])
+                                 "--runner", "ray", "--ray-address", c.address, "--image-registry", reg, "--push-images"])
     assert r.exit_code == 0, r.output
     manifest = json.loads((tmp_path / "out" / "push" / "manifest.json").read_text())
     assert python_tag in manifest["images"] and manifest["args"]["image_registry"] == reg
@@ -325,7 +325,7 @@ def test_image_registry_build_and_push_then_pull(cluster, swe, images, python_ta
     out = tmp_path / "tasks.jsonl"
     r = CliRunner().invoke(app, ["tasks", "generate", "--repo", str(SLUGIFY), "--language", "python", "--backend", "docker",
                                  "--image-registry", reg, "--max", "1", "--max-candidates", "3", "-o", str(out),
-                                 "--executor", "ray", "--ray-address", c.address])
+                                 "--runner", "ray", "--ray-address", c.address])
     assert r.exit_code == 0, r.output
     assert images.exists(python_tag) and len(out.read_text().splitlines()) == 1
     fetched = re.search(rf'"(GET|HEAD) /v2/{re.escape(repo)}/manifests/{digest_tag} ', log.read_text()[seen_before:])

@@ -128,15 +128,15 @@ def test_response_boundary_survives_left_truncation():
 
 def test_infrastructure_failure_is_never_a_reward(caplog):
     """A sample whose scoring fails on infrastructure: the sentinel, a NaN score, the flag, a warning."""
-    from harness.jobs import InfraFailure
+    from harness.jobs import JobFailed
 
     class BrokenCluster:  # a job executor whose every job fails on infrastructure
         capacity = 1
 
         def call(self, *args, **kwargs):
-            raise InfraFailure("node lost")
+            raise JobFailed("node lost")
 
-    engine = RewardEngine(EngineOptions(workers=1), jobs=BrokenCluster())
+    engine = RewardEngine(EngineOptions(workers=1), runner=BrokenCluster())
     try:
         doc = gauntlet_openrlhf.score(engine, ["P\n" + RIGHT], ["P\n"], [DOUBLE])
     finally:

@@ -29,7 +29,7 @@ def backend(docker_backend):
 
 @pytest.fixture(scope="module")
 def python_image(docker_backend):
-    from gauntlet_python.image import spec
+    from gauntlet_python.image import image_spec as spec
 
     return spec()
 
@@ -147,7 +147,7 @@ def test_a_killed_harness_leaves_no_container(backend, python_image, tmp_path):
 
     code = (
         "import os, signal, sys\n"
-        "from gauntlet_python.image import spec\n"
+        "from gauntlet_python.image import image_spec as spec\n"
         "from harness.sandbox.docker import DockerBackend\n"
         f"s = DockerBackend().open({str(tmp_path)!r}, image=spec())\n"
         "print(s._ct.id, flush=True)\n"

@@ -104,7 +104,7 @@ def test_defaults(clean_env, tmp_path):
     assert settings.base_image() is None and settings.image_registry() is None
     assert settings.ca_bundle() == Path(settings.DEFAULT_CA)
     assert (settings.docker_pool(), settings.docker_pool_total()) == (4, 16)
-    assert settings.executor() == "local" and settings.ray_address() is None
+    assert settings.runner() == "local" and settings.ray_address() is None
     assert settings.docker_agent() and settings.python_warm() and settings.rust_schemata()
     assert settings.forwarded() == {}
 
@@ -112,15 +112,26 @@ def test_defaults(clean_env, tmp_path):
 def test_overrides(clean_env, tmp_path):
     for name, value in {"GAUNTLET_CACHE_DIR": str(tmp_path), "GAUNTLET_PLUGINS": " python, rust ,,",
                         "GAUNTLET_DISABLE_PLUGINS": "go", "GAUNTLET_PASSENV": "A,,B", "GAUNTLET_JAIL_BIND": "/opt/a::/opt/b",
-                        "GAUNTLET_DOCKER_POOL": "0", "GAUNTLET_DOCKER_POOL_TOTAL": "3", "GAUNTLET_EXECUTOR": "ray",
+                        "GAUNTLET_DOCKER_POOL": "0", "GAUNTLET_DOCKER_POOL_TOTAL": "3", "GAUNTLET_RUNNER": "ray",
                         "GAUNTLET_BASE_IMAGE": "base:1", "GAUNTLET_IMAGE_REGISTRY": "reg:5000/"}.items():
         clean_env.setenv(name, value)
     assert settings.cache_dir() == tmp_path
     assert settings.only_plugins() == {"python", "rust"} and settings.disabled_plugins() == {"go"}
     assert settings.passenv() == ["A", "B"] and settings.jail_bind() == ["/opt/a", "/opt/b"]
     assert (settings.docker_pool(), settings.docker_pool_total()) == (0, 3)
-    assert settings.executor() == "ray"
+    assert settings.runner() == "ray"
     assert settings.forwarded() == {"GAUNTLET_BASE_IMAGE": "base:1", "GAUNTLET_IMAGE_REGISTRY": "reg:5000/"}
+
+
+def test_old_executor_variable_still_names_the_runner_with_a_warning(clean_env, capsys, monkeypatch):
+    """GAUNTLET_EXECUTOR was the runner's name before ``executor`` came to mean only the fork server."""
+    monkeypatch.setattr(settings, "_warned", set())
+    clean_env.setenv("GAUNTLET_EXECUTOR", "ray")
+    assert settings.runner() == "ray" and settings.runner() == "ray"
+    err = capsys.readouterr().err
+    assert err.count("GAUNTLET_EXECUTOR is deprecated; use GAUNTLET_RUNNER") == 1
+    clean_env.setenv("GAUNTLET_RUNNER", "local")
+    assert settings.runner() == "local"  # the new name wins
 
 
 def test_flags_and_empty_values(clean_env):

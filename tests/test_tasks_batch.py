@@ -67,7 +67,6 @@ def assert_same_verdicts(batched: list[dict], one_by_one: list[dict]) -> None:
 def test_batched_verdicts_equal_one_by_one(project, subset, warm, monkeypatch):
     pm, src, session, stable = project
     monkeypatch.setenv("GAUNTLET_PYTHON_WARM", "1" if warm else "0")
-    monkeypatch.setattr(session, "narrows_to_callers", False, raising=False)
     ms = candidates(src, pm)
     related = (lambda m: stable[:4]) if subset else (lambda m: None)
     if subset not in ONE_BY_ONE:  # the reference, the same for both paths

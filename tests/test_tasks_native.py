@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.mutation import Mutation
+from harness.mutation import Mutation, minimal_edit
 from harness.plugins import get_plugin_manager
 from harness.tasks.generate import Baseline, GenerateOptions, candidate_timeout, generate
-from harness.tasks.native import NativeToolMissing, from_cargo_mutants_json, minimal_edit, require
+from harness.tasks.native import NativeToolMissing, require
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUGIFY = ROOT / "examples" / "python" / "slugify"
@@ -35,6 +35,8 @@ def test_cargo_mutants_records_become_plain_edits(tmp_path):
         {"file": "src/lib.rs", "genre": "FnValue", "replacement": "1",
          "span": {"start": {"line": 2, "column": 5}, "end": {"line": 2, "column": 10}}},
     ]
+    from gauntlet_rust.mutants import from_cargo_mutants_json
+
     sub, value = from_cargo_mutants_json(tmp_path, records)
     assert isinstance(sub, Mutation) and sub.operator == "cargo-mutants-BinaryOperator"
     assert (sub.line, sub.original, sub.replacement) == (2, "+", "-")
@@ -45,10 +47,10 @@ def test_cargo_mutants_records_become_plain_edits(tmp_path):
 
 @pytest.mark.skipif(not shutil.which("cargo-mutants"), reason="cargo-mutants is not installed (cargo install --locked cargo-mutants)")
 def test_cargo_mutants_lists_real_mutants_that_apply(tmp_path):
-    from harness.tasks.native import cargo_mutants
+    from harness.tasks.native import native_candidates
 
     src = shutil.copytree(RUST, tmp_path / "textstats", ignore=shutil.ignore_patterns("target"))
-    found = cargo_mutants(src)
+    found = native_candidates("cargo-mutants", "rust", src)
     assert found and all(m.operator.startswith("cargo-mutants-") for m in found)
     subprocess.run(["git", "init", "-q"], cwd=src, check=True)
     for m in found[:10]:
@@ -81,10 +83,10 @@ def test_mutmut_candidates_and_generation(tmp_path):
 
 def test_unknown_or_missing_source_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown candidate source 'pit'"):
-        require("pit")
+        require("pit", "python")
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(NativeToolMissing, match="cargo install --locked cargo-mutants"):
-        require("cargo-mutants")
+        require("cargo-mutants", "rust")
     r = subprocess.run(["gauntlet", "tasks", "generate", "--repo", str(SLUGIFY), "--source", "pit", "-o",
                         str(tmp_path / "t.jsonl")], capture_output=True, text=True)
     assert r.returncode == 2 and "unknown candidate source" in r.stdout + r.stderr
@@ -119,8 +121,7 @@ def test_mutmut_mutants_spliced_in_place_equal_the_regenerated_module(path, monk
     """The listing splices each mutated node's text in; mutmut's own way regenerates the module."""
     pytest.importorskip("mutmut", reason="mutmut is not installed (pip install mutmut)")
     import mutmut.configuration as configuration
-
-    from harness.tasks.mutmut_list import mutants
+    from gauntlet_python.mutmut_list import mutants
 
     monkeypatch.setattr(configuration, "_guess_source_paths", lambda: ["."])
     source = (Path(__file__).resolve().parents[1] / path).read_text()

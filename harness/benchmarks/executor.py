@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from harness import settings
 from harness.benchmarks.executor_worker import GRACE, HEADER
-from harness.benchmarks.grading import CHECKERS
+from harness.benchmarks.lcb_checker import CHECKERS
 from harness.errors import InfraError
 from harness.sandbox import jail
 from harness.sandbox.local import make_pids_cgroup, remove_cgroup

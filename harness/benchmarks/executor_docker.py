@@ -20,7 +20,7 @@ from harness.sandbox import SandboxError
 from harness.sandbox.frames import DockerStream
 
 WORKER_DIR = Path(__file__).parent
-FILES = ("executor_worker.py", "grading.py")
+FILES = ("executor_worker.py", "lcb_checker.py")
 PLACE = "/opt/gauntlet"
 SCRATCH = "/scratch"
 

@@ -33,14 +33,14 @@ import time
 
 
 class _LazyGrading:
-    """``grading.py`` loaded by path on first use (the worker runs without site, and a lean worker
+    """``lcb_checker.py`` loaded by path on first use (the worker runs without site, and a lean worker
     must not pay for ``ast`` and ``decimal`` before a LiveCodeBench request needs them)."""
 
     _mod = None
 
     def __getattr__(self, name):
         if _LazyGrading._mod is None:
-            spec = importlib.util.spec_from_file_location("_gauntlet_grading", os.path.join(os.path.dirname(__file__), "grading.py"))
+            spec = importlib.util.spec_from_file_location("_gauntlet_grading", os.path.join(os.path.dirname(__file__), "lcb_checker.py"))
             mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
             _LazyGrading._mod = mod

@@ -104,7 +104,7 @@ def summarize(records: list[dict], ks: Iterable[int] = DEFAULT_KS, num_problems:
 
 
 def grade_job(problem: dict, completions: list[str], timeout: float = 3.0) -> dict:
-    """``grade_task`` as a self-contained job (``--executor ray``): on the node's warm executor."""
+    """``grade_task`` as a self-contained job (``--runner ray``): on the node's warm executor."""
     from harness.jobs.node import solution_executor
 
     return grade_task(solution_executor("lean"), problem, completions, timeout)

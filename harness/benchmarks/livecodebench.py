@@ -1,6 +1,6 @@
 """LiveCodeBench code generation: problems with LiveCodeBench's field names, loaded from a Hugging
 Face dataset name or local .json/.jsonl files, filtered by contest date, graded on the executor
-with lcb_runner's semantics (see ``grading``), pass@k with the unbiased estimator.
+with lcb_runner's semantics (see ``lcb_checker``), pass@k with the unbiased estimator.
 
 Samples use lcb_runner's format: a JSON list (or JSON Lines) of ``{"question_id", "code_list"}``.
 """

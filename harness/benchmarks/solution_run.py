@@ -1,13 +1,13 @@
 """Shared driver of the solution benchmarks: grade per-problem work items in parallel on the
 executor, append one record per problem to the run directory (resumable), show progress.
 
-With a job executor (``--executor ray``) each problem is a self-contained job (``remote``: the job
+With a job runner (``--runner ray``) each problem is a self-contained job (``remote``: the job
 function and its arguments) that grades on a warm executor of the node it lands on; the records
 come back here and are written as they arrive.  A problem whose job failed on infrastructure twice
 gets no record (a rerun grades it again) and is listed in ``infra_failures``.
 
 ``grade_run`` is the whole of it for a benchmark (``gauntlet lcb`` and ``gauntlet humaneval`` call
-it): a job executor or a local ``Executor``, the run directory, the records."""
+it): a job runner or a local ``Executor``, the run directory, the records."""
 
 from __future__ import annotations
 
@@ -44,31 +44,31 @@ def grade_run(
     manifest: Manifest,
     *,
     rerun: bool = False,
-    jobs=None,
+    runner=None,
     remote: tuple[Callable[..., dict], Callable[[str, Any], tuple]] | None = None,
     local: Callable[[Any], Callable[[str, Any], dict]] | None = None,
     workers: int = 0,
     profile: str = "full",
     backend: str = "local",
 ) -> tuple[list[dict], list[tuple[str, str]], str]:
-    """Grade ``items`` into ``run_dir`` (resumed unless ``rerun``): as jobs of ``jobs`` (each the job
-    ``remote = (fn, args_of)``; ``jobs`` is closed at the end) or, without one, on a local executor
+    """Grade ``items`` into ``run_dir`` (resumed unless ``rerun``): as jobs of ``runner`` (each the job
+    ``remote = (fn, args_of)``; ``runner`` is closed at the end) or, without one, on a local executor
     of ``workers``, ``profile`` and ``backend`` that ``local(executor)`` turns into the grading
     function.  The manifest records which.  Returns (records, problems not graded on
     infrastructure with why, run id)."""
     failures: list[tuple[str, str]] = []
-    if jobs is None:
+    if runner is None:
         with open_executor(workers, profile, backend) as ex:
             manifest.args["executor"] = ex.protections  # before the manifest is written
             writer = RunWriter(run_dir, manifest, resume=not rerun)
             records = run_problems(items, local(ex), writer, ex.size, manifest.benchmark)
         return records, failures, writer.manifest.run_id
     try:
-        manifest.args["job_executor"] = jobs.name
+        manifest.args["runner"] = runner.name
         writer = RunWriter(run_dir, manifest, resume=not rerun)
-        records = run_problems(items, None, writer, 0, manifest.benchmark, jobs=jobs, remote=remote, infra_failures=failures)
+        records = run_problems(items, None, writer, 0, manifest.benchmark, runner=runner, remote=remote, infra_failures=failures)
     finally:
-        jobs.close()
+        runner.close()
     return records, failures, writer.manifest.run_id
 
 
@@ -79,22 +79,22 @@ def run_problems(
     workers: int,
     label: str,
     console: Console | None = None,
-    jobs=None,
+    runner=None,
     remote: tuple[Callable[..., dict], Callable[[str, Any], tuple]] | None = None,
     infra_failures: list[tuple[str, str]] | None = None,
 ) -> list[dict]:
     """``grade(task_id, item)`` for every item not already recorded; returns all records in order.
 
-    With ``jobs`` (a ``harness.jobs`` executor) and ``remote = (fn, args_of)``, each item runs
+    With ``runner`` (a ``harness.jobs`` job runner) and ``remote = (fn, args_of)``, each item runs
     there as the job ``fn(*args_of(task_id, item))`` instead."""
     todo = [(tid, it) for tid, it in items if tid not in writer.done]
     progress = Progress(TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TimeRemainingColumn(), console=console or Console(stderr=True), transient=False)
-    if jobs is not None and remote is not None:
+    if runner is not None and remote is not None:
         with progress:
             bar = progress.add_task(label, total=len(items), completed=len(items) - len(todo))
             fn, args_of = remote
-            for res in jobs.map(fn, [(tid, args_of(tid, it)) for tid, it in todo]):
+            for res in runner.map(fn, [(tid, args_of(tid, it)) for tid, it in todo]):
                 if res.ok:
                     writer.write(res.job_id, res.value)
                 elif infra_failures is not None:

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from harness.cli.jobs import old_executor_option, open_runner, runner_option
 from harness.cli.output import console
 
 
@@ -19,7 +20,8 @@ def serve_rewards(
     request_timeout: float = typer.Option(
         150.0, help="Seconds a request waits for its scores before a 503 (OpenRLHF's client gives up at 180); "
                     "the retry joins the same scoring."),
-    executor: str = typer.Option("local", "--executor", help="Where completions are scored: local, or ray (a Ray cluster)."),
+    runner_kind: str = runner_option("Where completions are scored: local, or ray (a Ray cluster)."),
+    old_executor: Optional[str] = old_executor_option(),
     backend: str = typer.Option("local", "--backend", "-b",
                                 help="Where completions run: local (the bubblewrap jail) or docker (containers)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)."),
@@ -35,14 +37,13 @@ def serve_rewards(
     Each is logged on stderr and counted in /health and /metrics.
     """
     from harness.benchmarks.solution_run import check_backend
-    from harness.cli.jobs import open_jobs
     from harness.rewards.engine import EngineOptions, RewardEngine
     from harness.rewards.server import run_forever, serve
 
     check_backend(backend)
-    jobs = open_jobs(executor, ray_address)
-    engine = RewardEngine(EngineOptions(workers=workers, backend=backend), jobs=jobs)
-    if jobs is None:
+    runner = open_runner(runner_kind, ray_address, old_executor=old_executor)
+    engine = RewardEngine(EngineOptions(workers=workers, backend=backend), runner=runner)
+    if runner is None:
         _ = engine.executor  # started now: without a jail (or Docker) the server stops here, exit 3
     server = serve(host, port, engine, max_pending_mb << 20 if max_pending_mb else None, request_timeout)
     console.print(f"serving rewards on http://{host}:{server.server_address[1]}/get_reward (Ctrl-C stops)")

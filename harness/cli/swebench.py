@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import old_executor_option, open_runner, ray_address_option, runner_name, runner_option
 from harness.cli.output import EXIT_FAILED, EXIT_INFRA, EXIT_OK, console
 
 EPILOG = """
@@ -19,7 +19,7 @@ Examples:
 
   gauntlet swebench --dataset ../shared/data/swebench/multilingual-test.parquet --gold -i sharkdp__bat-1892 --mode own --repos ~/repos
 
-  gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --executor ray --ray-address head:6379
+  gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --runner ray --ray-address head:6379
 
   gauntlet swebench --dataset SWE-bench/SWE-bench_Lite -i astropy__astropy-12907 --validate 3
 
@@ -76,7 +76,8 @@ def swebench(
     push_images: bool = typer.Option(
         False, "--push-images", help="Own mode with --image-registry: push a language image built here to the registry."
     ),
-    executor: str = executor_option(),
+    runner_kind: str = runner_option(),
+    old_executor: Optional[str] = old_executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Evaluate a predictions file against SWE-bench Lite, Verified or Multilingual.
@@ -101,22 +102,23 @@ def swebench(
              push_images=push_images)
     instances, preds, backend = p.instances, p.predictions, p.backend
     rid = run_id or f"{'validate' if validate else p.label}-{time.strftime('%Y%m%d-%H%M%S')}"
-    jobs = open_jobs(executor, ray_address)
-    try:  # with a job executor, each node opens its own environment
+    runner = open_runner(runner_kind, ray_address, old_executor=old_executor)
+    try:  # with a job runner, each node opens its own environment
         env = open_environment(p, clone=clone, fetch_deps=fetch_deps, registry=image_registry, push=push_images,
-                               remote=jobs is not None, network=network)
+                               remote=runner is not None, network=network)
     except BaseException:
-        if jobs is not None:
-            jobs.close()
+        if runner is not None:
+            runner.close()
         raise
     options = RunOptions(
         run_id=rid, output=output, workers=workers, timeout=timeout, reject_test_edits=reject_test_edits,
-        rerun=rerun, dataset_name=dataset, quarantine=quarantined, extra_manifest={"split": split, "backend": backend, "executor": executor,
+        rerun=rerun, dataset_name=dataset, quarantine=quarantined, extra_manifest={"split": split, "backend": backend,
+                                                                 "runner": runner_name(runner_kind, old_executor),
                                                                  "image_registry": image_registry,
                                                                  "push_images": push_images},
     )
     if validate is not None:
-        _validate(instances, env, options, validate, jobs)
+        _validate(instances, env, options, validate, runner)
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
     todo = [i for i in instances if i["instance_id"] in preds]
     with Progress(
@@ -133,10 +135,10 @@ def swebench(
             progress.update(task, advance=1, **counts)
 
         try:
-            summary = run(instances, preds, env, options, on_result=on_result, jobs=jobs)
+            summary = run(instances, preds, env, options, on_result=on_result, runner=runner)
         finally:
-            if jobs is not None:
-                jobs.close()
+            if runner is not None:
+                runner.close()
     run_dir = output / rid
     console.print(
         f"resolved {summary['resolved_instances']}/{summary['submitted_instances']} submitted "
@@ -158,7 +160,7 @@ def swebench(
     raise typer.Exit(EXIT_OK if summary["resolved_instances"] == len(todo) else EXIT_FAILED)
 
 
-def _validate(instances, env, options, repeats: int, jobs) -> None:
+def _validate(instances, env, options, repeats: int, runner) -> None:
     """``--validate N``: gold and empty N times each, the flaky tests on screen and in a quarantine file."""
     from harness.benchmarks.swebench.flaky import validate
 
@@ -167,8 +169,8 @@ def _validate(instances, env, options, repeats: int, jobs) -> None:
             report = validate(instances, env, options, repeats,
                               on_run=lambda rid, s: status.update(f"{rid}: {s['resolved_instances']} resolved"))
     finally:
-        if jobs is not None:
-            jobs.close()
+        if runner is not None:
+            runner.close()
     for rid, r in report["runs"].items():
         console.print(f"{rid}: resolved {len(r['resolved'])}, errors {len(r['errors'])}")
     for iid, tests in report["flaky"].items():

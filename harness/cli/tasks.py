@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.cli.jobs import executor_option, open_jobs, ray_address_option
+from harness.cli.jobs import old_executor_option, open_runner, ray_address_option, runner_option
 from harness.cli.output import EXIT_INFRA, console
 from harness.errors import UsageError
 
@@ -42,13 +42,14 @@ def generate(
                                    help="The kill check stops at its first failing test (pytest -x, go test -failfast, "
                                         "vitest/jest --bail)."),
     sources: list[str] = typer.Option(["plugin"], "--source",
-                                      help="Candidate source, repeatable: plugin (the language plugin's operators), "
-                                           "cargo-mutants (Rust; `cargo install cargo-mutants`), mutmut (Python; "
-                                           "`pip install mutmut`)."),
+                                      help="Candidate source, repeatable: plugin (the language plugin's operators) or a "
+                                           "mutation tool that the plugin offers: cargo-mutants (Rust; `cargo install "
+                                           "cargo-mutants`), mutmut (Python; `pip install mutmut`)."),
     files: list[str] = typer.Option([], "--file",
                                     help="Mutate only the source files matching this glob (relative to the repository, "
                                          "repeatable), e.g. --file 'src/parser/*.py'."),
-    executor: str = executor_option(),
+    runner_kind: str = runner_option(),
+    old_executor: Optional[str] = old_executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
     """Inject bugs with the language plugin and keep those that the project's own tests catch.
@@ -69,7 +70,7 @@ def generate(
     lang = resolve_language(source, language, pm)
     for s in sources:
         try:
-            require(s)
+            require(s, lang, pm)
         except ValueError as e:  # an unknown source name
             raise UsageError(str(e)) from e
     opts = GenerateOptions(
@@ -87,12 +88,12 @@ def generate(
             progress.update(bar, total=rep.candidates, completed=rep.validated, kept=rep.kept,
                             failed=rep.build_failed, survived=rep.survived)
 
-        jobs = open_jobs(executor, ray_address)
+        runner = open_runner(runner_kind, ray_address, old_executor=old_executor)
         try:
-            report = run_generate(source, opts, pm, on_progress=update, jobs=jobs)
+            report = run_generate(source, opts, pm, on_progress=update, runner=runner)
         finally:
-            if jobs is not None:
-                jobs.close()
+            if runner is not None:
+                runner.close()
     b = report.baseline
     console.print(f"baseline: {len(b.stable)} stable tests, {len(b.flaky)} flaky (excluded), {len(b.failing)} failing")
     console.print(f"candidates {report.candidates}, validated {report.validated}: {report.kept} kept, "

@@ -1,4 +1,5 @@
-"""Where sandbox jobs run: threads on this machine (``local``, the default) or tasks on a Ray cluster.
+"""Where sandbox jobs run, the job runner: threads on this machine (``local``, the default) or tasks
+on a Ray cluster (``ray``); ``--runner`` chooses.
 
 A job is a module-level function plus self-contained arguments (an instance row, a patch, a
 problem, a packed tree): nothing is read from a shared file system, so the same job runs in this
@@ -6,7 +7,7 @@ process's thread pool or on any node of a Ray cluster, whose sandbox backend (an
 there from the plugin's spec) it uses.  Results stream back to the driver, which alone writes them
 (``RunWriter``), each job id exactly once.
 
-One failure rule for both executors: an exception escaping a job is an infrastructure failure (job
+One failure rule for both runners: an exception escaping a job is an infrastructure failure (job
 functions turn the model's failures into verdicts, never into exceptions).  A job gets
 ``INFRA_TRIES`` tries; after that it is reported as an infrastructure failure, never as the
 model's.  On Ray, a lost node or worker process first makes Ray re-run the job elsewhere
@@ -25,12 +26,12 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from harness.errors import InfraError
 
 INFRA_TRIES = 2
-EXECUTORS = ("local", "ray")
+RUNNERS = ("local", "ray")
 
 
 @dataclass(frozen=True)
 class Resources:
-    """What one job needs from a node (Ray schedules on it; the local executor ignores it)."""
+    """What one job needs from a node (Ray schedules on it; the local runner ignores it)."""
 
     cpus: float = 1.0
     memory_mb: int | None = None
@@ -52,15 +53,18 @@ class JobResult:
         return self.error is None
 
 
-class InfraFailure(InfraError):
-    """A job failed on infrastructure on every try (``JobExecutor.call``)."""
+class JobFailed(InfraError):
+    """A job failed on infrastructure on every try (``JobRunner.call``); a job never fails for the
+    model's code, whose failures are verdicts."""
 
 
-class ExecutorUnavailable(InfraError):
-    """The executor cannot start (Ray not installed, cluster unreachable): an infrastructure error."""
+class RunnerUnavailable(InfraError):
+    """The job runner cannot start (Ray not installed, cluster unreachable): an infrastructure error."""
 
 
-class JobExecutor(Protocol):
+class JobRunner(Protocol):
+    """Runs jobs: ``LocalJobs`` (threads) or ``RayJobs`` (a Ray cluster), from ``get_runner``."""
+
     name: str
     capacity: int  # jobs that can run at once
 
@@ -70,7 +74,7 @@ class JobExecutor(Protocol):
         ...
 
     def call(self, fn: Callable[..., Any], *args: Any, resources: Resources = Resources()) -> Any:
-        """One job, blocking; its value, or ``InfraFailure`` when every try failed."""
+        """One job, blocking; its value, or ``JobFailed`` when every try failed."""
         ...
 
     def share(self, obj: Any) -> Any:
@@ -139,7 +143,7 @@ def unique_jobs(jobs: Iterable[tuple[str, tuple]]) -> Iterator[tuple[str, tuple]
         yield job_id, tuple(args)
 
 
-def get_executor(name: str = "local", workers: int = 1, address: str | None = None) -> JobExecutor:
+def get_runner(name: str = "local", workers: int = 1, address: str | None = None) -> JobRunner:
     """``local``: a thread pool of ``workers``; ``ray``: the cluster at ``address`` (None: $RAY_ADDRESS
     or a new single-node Ray on this machine).  ``ValueError`` for an unknown name."""
     if name == "local":
@@ -150,4 +154,4 @@ def get_executor(name: str = "local", workers: int = 1, address: str | None = No
         from harness.jobs.on_ray import RayJobs
 
         return RayJobs(address)
-    raise ValueError(f"unknown executor {name!r}; choose from: {', '.join(EXECUTORS)}")
+    raise ValueError(f"unknown job runner {name!r}; choose from: {', '.join(RUNNERS)}")

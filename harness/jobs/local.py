@@ -1,4 +1,4 @@
-"""The default executor: a thread pool in this process (each job runs its own sandbox, so threads
+"""The default job runner: a thread pool in this process (each job runs its own sandbox, so threads
 are enough: the work happens in the sandbox's processes)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator
 
-from harness.jobs import INFRA_TRIES, InfraFailure, JobResult, Resources, run_job, unique_jobs
+from harness.jobs import INFRA_TRIES, JobFailed, JobResult, Resources, run_job, unique_jobs
 
 
 class LocalJobs:
@@ -47,7 +47,7 @@ class LocalJobs:
             out = run_job(fn, *args)
             if "error" not in out:
                 return out["value"]
-        raise InfraFailure(f"infrastructure failure (after {INFRA_TRIES} tries): {out['error']}")
+        raise JobFailed(f"infrastructure failure (after {INFRA_TRIES} tries): {out['error']}")
 
     def share(self, obj: Any) -> Any:
         return obj

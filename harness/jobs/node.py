@@ -2,7 +2,7 @@
 
 A Ray worker process runs one job after another; the expensive things a job needs (a forking
 solution executor, a reward engine, an open sandbox session on a repository tree) are made once
-per process and reused, as the local executor's threads reuse theirs.
+per process and reused, as the local runner's threads reuse theirs.
 """
 
 from __future__ import annotations

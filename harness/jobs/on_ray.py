@@ -1,4 +1,4 @@
-"""Jobs as Ray tasks (``--executor ray``): for runs that outgrow one machine.
+"""Jobs as Ray tasks (``--runner ray``): for runs that outgrow one machine.
 
 Each job is a Ray task with a resource request (CPUs, memory, and the custom resource ``docker``
 for jobs whose sandbox backend is Docker: a node started with ``ray start --resources='{"docker":
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator
 
 from harness import settings
-from harness.jobs import INFRA_TRIES, ExecutorUnavailable, InfraFailure, JobResult, Resources, run_checked, unique_jobs
+from harness.jobs import INFRA_TRIES, JobFailed, JobResult, Resources, RunnerUnavailable, run_checked, unique_jobs
 from harness.jobs.versions import check, node_versions
 
 NODE_RETRIES = 3  # Ray's re-runs of a job whose worker process or node died
@@ -33,7 +33,7 @@ class RayJobs:
         try:
             import ray
         except ImportError as e:
-            raise ExecutorUnavailable("--executor ray needs Ray: pip install 'gauntlet-harness[ray]'") from e
+            raise RunnerUnavailable("--runner ray needs Ray: pip install 'gauntlet-harness[ray]'") from e
         self.ray = ray
         self.owned = not ray.is_initialized()
         if self.owned:
@@ -41,7 +41,7 @@ class RayJobs:
             try:
                 ray.init(address=address, **kwargs)
             except Exception as e:  # noqa: BLE001 - ConnectionError, RuntimeError...: all mean no cluster
-                raise ExecutorUnavailable(f"cannot reach the Ray cluster at {address or 'RAY_ADDRESS/local'}: {e}") from e
+                raise RunnerUnavailable(f"cannot reach the Ray cluster at {address or 'RAY_ADDRESS/local'}: {e}") from e
         self.node_retries = node_retries
         self._task = ray.remote(run_checked)
         self.versions = node_versions()  # the driver's: every node must have the same
@@ -112,7 +112,7 @@ class RayJobs:
             out = self._get(self._submit(fn, args, resources))
             if "error" not in out:
                 return out["value"]
-        raise InfraFailure(f"infrastructure failure (after {INFRA_TRIES} tries): {out['error']}")
+        raise JobFailed(f"infrastructure failure (after {INFRA_TRIES} tries): {out['error']}")
 
     def share(self, obj: Any) -> Any:
         return self.ray.put(obj)

@@ -11,7 +11,7 @@ Identical (task, artefact) pairs in a batch or across calls (a GRPO group often 
 are run once: results are cached in memory, bounded.  Edits to tests or test configuration in a
 patch are failures unless ``allow_test_edits``.
 
-With a job executor (``jobs``, e.g. Ray) the parsing and the cache stay here and each distinct
+With a job runner (``runner``, e.g. Ray) the parsing and the cache stay here and each distinct
 (task, artefact) runs as a job on the cluster (``score_job``); a repository task's tree is packed
 once per engine and shipped with its jobs.  A job that fails on infrastructure twice gets the
 table's infrastructure row (no reward), which is not cached.
@@ -59,9 +59,9 @@ class EngineOptions:
 
 
 class RewardEngine:
-    def __init__(self, options: EngineOptions | None = None, executor=None, jobs=None, backend: str | None = None):
+    def __init__(self, options: EngineOptions | None = None, executor=None, runner=None, backend: str | None = None):
         """``executor``: the solution executor (default: the process-wide one, or a Docker one for
-        ``backend="docker"``); ``jobs``: a ``harness.jobs`` executor that runs the scoring elsewhere
+        ``backend="docker"``); ``runner``: a ``harness.jobs`` job runner that runs the scoring elsewhere
         (None: in this process); ``backend`` overrides ``options.backend``."""
         self.options = options or EngineOptions()
         if backend is not None:
@@ -69,9 +69,9 @@ class RewardEngine:
         if self.options.backend not in ("local", "docker"):
             raise ValueError(f"unknown backend {self.options.backend!r}; choose from: local, docker")
         self._executor = executor
-        self.jobs = jobs
+        self.runner = runner
         self._trees: dict[str, Any] = {}  # repository path -> its packed tree, shared with the jobs
-        workers = max(self.options.workers, jobs.capacity) if jobs is not None else self.options.workers
+        workers = max(self.options.workers, runner.capacity) if runner is not None else self.options.workers
         self._pool = ThreadPoolExecutor(workers)
         self._cache: OrderedDict[str, Reward] = OrderedDict()
         self._inflight: dict[str, threading.Event] = {}
@@ -135,7 +135,7 @@ class RewardEngine:
         return _with(reward, parse=parsed.to_dict(), cached=False)
 
     def _run(self, task: dict, artefact: str) -> Reward:
-        if self.jobs is not None:
+        if self.runner is not None:
             return self._remote(task, artefact)
         if task["kind"] == "repository":
             return self._repository(task, artefact)
@@ -192,7 +192,7 @@ class RewardEngine:
         return _with(reward_for(outcome, {"task": task, "kind": "repository"}), test_edits=edits)
 
     def _remote(self, task: dict, artefact: str) -> Reward:
-        from harness.jobs import InfraFailure, Resources
+        from harness.jobs import JobFailed, Resources
         from harness.jobs.trees import pack
 
         tree = None
@@ -200,11 +200,11 @@ class RewardEngine:
             path = str(task["repo"])
             with self._lock:
                 if path not in self._trees:
-                    self._trees[path] = self.jobs.share(pack(path))
+                    self._trees[path] = self.runner.share(pack(path))
                 tree = self._trees[path]
         try:
-            reward = self.jobs.call(score_job, task, artefact, self.options, tree, resources=Resources(cpus=1))
-        except InfraFailure as e:
+            reward = self.runner.call(score_job, task, artefact, self.options, tree, resources=Resources(cpus=1))
+        except JobFailed as e:
             raise _Uncached(Reward(None, "infrastructure error", {"infra_error": str(e)})) from e
         return reward
 
@@ -261,15 +261,15 @@ _default_lock = threading.Lock()
 
 
 def default_engine() -> RewardEngine:
-    """The engine behind the TRL / verl adapters.  ``GAUNTLET_EXECUTOR=ray`` runs its jobs on Ray (the
+    """The engine behind the TRL / verl adapters.  ``GAUNTLET_RUNNER=ray`` runs its jobs on Ray (the
     cluster the trainer already joined, else ``GAUNTLET_RAY_ADDRESS`` / ``RAY_ADDRESS``)."""
     global _default
     with _default_lock:
         if _default is None:
-            jobs, name = None, settings.executor()
+            runner, name = None, settings.runner()
             if name != "local":
-                from harness.jobs import get_executor
+                from harness.jobs import get_runner
 
-                jobs = get_executor(name, address=settings.ray_address())
-            _default = RewardEngine(jobs=jobs)
+                runner = get_runner(name, address=settings.ray_address())
+            _default = RewardEngine(runner=runner)
         return _default

@@ -42,7 +42,6 @@ class Limits:
     file_size_mb: int | None = 1024
     output_bytes: int = 4 * 1024 * 1024
     output_kill_bytes: int | None = 1024 * 1024 * 1024
-    cpus: float | None = None
 
 
 @dataclass

@@ -130,7 +130,7 @@ class Container:
             raise SandboxError(f"cannot create the cache volume gauntlet-cache-{cache_key}: {_explain(e)}") from e
         host = api.create_host_config(
             network_mode="bridge" if network else "none", mem_limit=mem, memswap_limit=mem,
-            pids_limit=limits.processes or -1, nano_cpus=int(limits.cpus * 1e9) if limits.cpus else None,
+            pids_limit=limits.processes or -1,
             ulimits=[Ulimit(name="fsize", soft=fsize, hard=fsize)] if fsize else [],
             binds={f"gauntlet-cache-{cache_key}": {"bind": CACHE, "mode": "rw"}},
             auto_remove=True, log_config=LogConfig(type="none"),

@@ -5,8 +5,8 @@ a warm process inside it that runs every command, so the jail costs nothing per 
 Inside: new mount, PID, IPC, UTS and (unless the session asked for the network) network
 namespaces; a root of read-only views of the system directories (``/usr``, ``/etc``, the ``/bin``
 and ``/lib`` links) and of the toolchains the harness itself uses (its interpreter and
-site-packages, the directories on its ``PATH``, rustup / cargo / Go homes, editable source trees);
-the session's workspace and cache read-write; private tmpfs for ``/tmp``, ``/var/tmp``,
+site-packages, the directories on its ``PATH``, editable source trees, the toolchain homes that the
+plugins declare); the session's workspace and cache read-write; private tmpfs for ``/tmp``, ``/var/tmp``,
 ``/dev/shm`` and ``HOME``; a fresh ``/proc`` of its own PID namespace and a minimal ``/dev``.
 Nothing else of the host: no ``/run`` (so no Docker or containerd socket), no ``/root`` or
 ``/home``, no ``/sys``.  bubblewrap sets ``no_new_privs`` and mounts every bind ``nosuid``.
@@ -95,9 +95,12 @@ def _editable_sources() -> list[str]:
 def toolchain_paths() -> tuple[str, ...]:
     """Host directories the jail shows read-only beyond the system ones: what the harness's own
     toolchains need (its interpreter's prefixes and site-packages, editable source trees, the
-    directories on ``PATH``, rustup / cargo / Go / Java homes).  A ``bin`` or ``shims`` directory
-    on ``PATH`` brings its parent (rustup's proxies need ``~/.cargo``, pyenv's shims ``~/.pyenv``),
-    but never a home directory itself.  ``GAUNTLET_JAIL_BIND`` (colon-separated) adds more."""
+    directories on ``PATH``) and what the installed plugins declare (``gauntlet_toolchain``:
+    rustup / cargo / Go homes ...).  A ``bin`` or ``shims`` directory on ``PATH`` brings its
+    parent (rustup's proxies need ``~/.cargo``, pyenv's shims ``~/.pyenv``), but never a home
+    directory itself.  ``GAUNTLET_JAIL_BIND`` (colon-separated) adds more."""
+    from harness.plugins import get_plugin_manager
+
     home = str(Path.home())
     never = {"/", "/root", "/home", home, "/tmp", "/var", "/run"}
     found: list[str] = []
@@ -110,9 +113,7 @@ def toolchain_paths() -> tuple[str, ...]:
     found += [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
     found += [*site.getsitepackages(), site.getusersitepackages()]  # not sys.path: it may hold the user's cwd
     found += _editable_sources()
-    defaults = {"RUSTUP_HOME": f"{home}/.rustup", "CARGO_HOME": f"{home}/.cargo", "GOROOT": "", "GOPATH": f"{home}/go",
-                "GOMODCACHE": "", "JAVA_HOME": ""}
-    found += [os.environ.get(var) or default for var, default in defaults.items()]
+    found += get_plugin_manager().toolchain().paths
     extra = settings.jail_bind()
     missing = [p for p in extra if not os.path.isdir(p)]
     if missing:

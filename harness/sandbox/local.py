@@ -34,6 +34,7 @@ import uuid
 from pathlib import Path
 
 from harness import settings
+from harness.language import Toolchain
 from harness.sandbox import jail
 from harness.sandbox.base import (
     ExecResult,
@@ -50,9 +51,9 @@ from harness.sandbox.frames import take_frame
 
 AGENT = Path(__file__).with_name("agent.py").read_text()
 GRACE = 20.0  # seconds the agent may take beyond a command's timeout before the session is given up
-# Variables that carry no secrets and that toolchains need to be found.
-PASSENV = ("PATH", "LANG", "LC_ALL", "TZ", "RUSTUP_HOME", "CARGO_HOME", "GOROOT", "GOPATH", "GOPROXY",
-           "GOFLAGS", "GOMODCACHE", "JAVA_HOME", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "PIP_CERT")
+# Variables that carry no secrets and that any toolchain may need; the plugins add their own
+# (``gauntlet_toolchain``).
+PASSENV = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE")
 
 
 @functools.cache
@@ -134,18 +135,13 @@ def join_cgroup(cg: Path | None, argv: list[str]) -> list[str]:
     return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cg / "cgroup.procs"), *argv]
 
 
-def _host_toolchain_env() -> dict[str, str]:
-    """Keep toolchains and download caches that live under the real home (rustup, cargo, Go's module
-    cache) working once HOME moves: a dependency step and the offline run after it share them."""
-    env: dict[str, str] = {}
-    home = Path.home()
-    if "RUSTUP_HOME" not in os.environ and (home / ".rustup").is_dir():
-        env["RUSTUP_HOME"] = str(home / ".rustup")
-    if "CARGO_HOME" not in os.environ and (home / ".cargo").is_dir():
-        env["CARGO_HOME"] = str(home / ".cargo")
-    if "GOPATH" not in os.environ and "GOMODCACHE" not in os.environ:
-        env["GOMODCACHE"] = str(home / "go" / "pkg" / "mod")
-    return env
+def _toolchain() -> Toolchain:
+    """What the installed plugins' toolchains need of the host: the variables to pass in, their
+    defaults once HOME moves (rustup, cargo and Go's module cache under the real home), the
+    download caches a dependency step fills for the offline run after it."""
+    from harness.plugins import get_plugin_manager
+
+    return get_plugin_manager().toolchain()
 
 
 class LocalBackend:
@@ -273,7 +269,8 @@ class LocalSession:
             if self._jailed_user:
                 jail.give(self.workdir, recursive=True)
                 self._give_cache(self._cache)
-            self._env = self._base_env()
+            toolchain = _toolchain()
+            self._env, self._caches = self._base_env(toolchain), toolchain.caches
             self._cgroup = make_pids_cgroup(limits.processes + 2 if limits.processes else None)
             self._agent = _Agent(join_cgroup(self._cgroup, self._launcher()), self._root / "agent.log")
         except BaseException:
@@ -300,10 +297,10 @@ class LocalSession:
             self.protections["note"] = "--unsafe-host: commands run as the calling user and see the host file system"
 
     # -- setup -----------------------------------------------------------------------------------
-    def _base_env(self) -> dict[str, str]:
-        names = set(PASSENV) | set(settings.passenv())
+    def _base_env(self, toolchain: Toolchain) -> dict[str, str]:
+        names = set(PASSENV) | set(toolchain.passenv) | set(settings.passenv())
         env = {k: v for k, v in os.environ.items() if k in names}
-        env.update(_host_toolchain_env())
+        env.update({k: v for k, v in toolchain.env.items() if k not in os.environ})
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         env.setdefault("LANG", "C.UTF-8")
         tmp = "/tmp" if not self.unsafe_host else str(self._root / "tmp")
@@ -330,7 +327,7 @@ class LocalSession:
         # model's patch): it fills the toolchains' download caches, so it sees them read-write and
         # runs as the harness's user.  Untrusted code runs without the network, as nobody.
         user = str(jail.ids()[0]) if os.geteuid() == 0 and not self.network else "-"
-        caches = tuple(self._env[v] for v in ("CARGO_HOME", "GOMODCACHE", "GOPATH") if self.network and self._env.get(v))
+        caches = tuple(self._env[v] for v in self._caches if self.network and self._env.get(v))
         spec = jail.JailSpec(writable=(self.workdir, str(self._cache)), writable_tools=caches, home=self._home,
                              network=self.network)
         env = {"PATH": self._env["PATH"], "LANG": "C.UTF-8", "HOME": self._home}

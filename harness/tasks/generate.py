@@ -30,11 +30,10 @@ from harness.mutation import MutateOptions, Mutation, Variant, applied
 from harness.outcome import Status
 from harness.results import Manifest, RunWriter, fingerprint
 from harness.sandbox import Limits, backend_options, get_backend
-from harness.tasks.native import native_candidates, require
+from harness.tasks import remote
+from harness.tasks.native import PLUGIN, native_candidates, require
 from harness.tasks.related import related_tests
 from harness.tasks.store import TaskStore
-
-GAUNTLET_PARSER = "gauntlet"
 
 
 class GenerateError(CodeFailure, RuntimeError):
@@ -181,20 +180,31 @@ def _judged(verdict: dict[str, Any], report, stable: list[str], workdir: str, bu
 BATCH = 64  # most candidates per gauntlet_test_variants call: its runner's start-up amortised
 
 
+@dataclass
+class WarmSession:
+    """What ``validate_batch`` learns about one warm session over its batches."""
+
+    # The plugin runs only the tests that reach each change (it answered with ``unaffected``).
+    narrows_to_callers: bool = False
+
+
 def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[str],
-                   related: Callable[[Mutation], list[str] | None], fail_fast: bool) -> list[dict[str, Any]]:
+                   related: Callable[[Mutation], list[str] | None], fail_fast: bool,
+                   learned: WarmSession | None = None) -> list[dict[str, Any]]:
     """``validate`` for several candidates through the plugin's ``gauntlet_test_variants``: the kill
     checks of the whole batch in one call, then one call for the whole-suite runs of those caught.
     Same verdicts as ``validate``; candidates the plugin does not answer for go through ``validate``.
 
     A plugin that reports ``unaffected`` tests runs only the tests that reach each change; its kill
     check and whole-suite run are then the same tests, so after its first answer this session asks
-    once per candidate, for the whole suite without fail-fast."""
+    once per candidate, for the whole suite without fail-fast.  ``learned``: what earlier batches on
+    this session found (updated here); None for a session's first batch."""
+    learned = learned or WarmSession()
     records: dict[int, dict[str, Any]] = {}
     heads = [{"operator": m.operator, "file": m.file, "line": m.line} for m in batch]
     sources: dict[str, str] = {}
     checks: list[tuple[int, Variant]] = []
-    one_pass = getattr(session, "narrows_to_callers", False)
+    one_pass = learned.narrows_to_callers
     for i, m in enumerate(batch):
         if m.file not in sources:
             sources[m.file] = (tree / m.file).read_text(encoding="utf-8")
@@ -208,7 +218,7 @@ def validate_batch(session, pm, tree: Path, batch: list[Mutation], stable: list[
     for (i, v), res in zip(checks, _variants(session, pm, [v for _, v in checks]), strict=False):
         head = {**heads[i], "seconds": round(res.tests.duration if res.tests else 0.0, 3)}
         if res.unaffected is not None:
-            session.narrows_to_callers = True
+            learned.narrows_to_callers = True
         if not res.build.ok:
             records[i] = _build_failed(head, res.build)
         elif v.selection:
@@ -258,142 +268,217 @@ def problem_statement(repo: str, f2p: list[str], messages: dict[str, str]) -> st
     return "\n".join(lines)
 
 
+@dataclass
+class Plan:
+    """What a run validates, fixed before the first candidate: the clean tree in the task store,
+    the sessions' limits, the baseline, the distinct candidates and the record of their verdicts
+    (``record`` writes one; a rerun resumes from them).  ``plan`` makes it; ``LocalValidation`` or
+    ``ClusterValidation`` runs the baseline and the candidates."""
+
+    opts: GenerateOptions
+    pm: Any
+    tree: Path
+    clean_commit: str
+    store: TaskStore
+    limits: Limits
+    cache_key: str  # prefix of the sessions' build caches
+    report: GenerateReport = field(default_factory=GenerateReport)
+    base: Baseline | None = None
+    candidates: list[Mutation] = field(default_factory=list)
+    writer: RunWriter | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def wanted(self) -> bool:
+        """Fewer tasks kept than asked for."""
+        return self.report.kept < self.opts.max_tasks
+
+    def related(self, m: Mutation) -> list[str] | None:
+        """The stable tests the kill check runs first, or None for the whole suite."""
+        if not self.opts.related_first:
+            return None
+        return related_tests(self.tree, self.opts.language, m.file, self.base.stable, self.pm)
+
+    def timed(self, base: Baseline) -> None:
+        """Take the baseline; without a --timeout, the candidates' limit scales with it."""
+        self.base = self.report.baseline = base
+        if self.opts.timeout is None:
+            self.limits = replace(self.limits, timeout=candidate_timeout(base))
+
+    def open_records(self, candidates: list[Mutation]) -> list[Mutation]:
+        """Keep the distinct candidates, open the run's records; the candidates still to validate."""
+        seen: set[str] = set()
+        for m in candidates:
+            norm = normalised_diff(m.diff)
+            if norm and norm not in seen:
+                seen.add(norm)
+                self.candidates.append(m)
+        self.report.candidates = len(self.candidates)
+        opts, base = self.opts, self.base
+        manifest = Manifest(benchmark="tasks", backend=opts.backend, seed=opts.seed, dataset=opts.repo_name,
+                            dataset_fingerprint=fingerprint([self.clean_commit]),
+                            args={"language": opts.language, "max_tasks": opts.max_tasks, "workers": opts.workers,
+                                  "stable_tests": len(base.stable), "flaky_tests": base.flaky})
+        self.writer = RunWriter(opts.output.parent / f"{opts.output.name}.run", manifest)
+        for rec in self.writer.done.values():
+            _count(self.report, rec)
+        return [m for m in self.candidates if m.id not in self.writer.done]
+
+    def record(self, m: Mutation, rec: dict[str, Any]) -> bool:
+        """Write one verdict; False (and nothing written) for a task caught past --max."""
+        with self.lock:
+            if not self.wanted and rec["verdict"] == "caught":
+                return False
+            self.writer.write(m.id, {**rec, "diff": m.diff})
+            _count(self.report, rec)
+            return True
+
+
+def plan(source: Path, opts: GenerateOptions, pm) -> Plan:
+    """Check the candidate sources, snapshot ``source`` into the task store."""
+    for name in opts.sources:
+        require(name, opts.language, pm)
+    store = TaskStore(opts.store, opts.repo_name)
+    clean_commit, tree = store.snapshot(source)
+    return Plan(opts, pm, tree, clean_commit, store, Limits(timeout=opts.timeout or Limits().timeout),
+                f"tasks-{opts.repo_name.replace('/', '__')}")
+
+
+class LocalValidation:
+    """Warm sessions in this process's threads, one per worker; the first one runs the baseline."""
+
+    def __init__(self, p: Plan):
+        self.p = p
+        opts = p.opts
+        self.spec = p.pm.for_language(opts.language).gauntlet_image(language=opts.language) if opts.backend == "docker" else None
+        self.backend = get_backend(opts.backend, **backend_options(opts.backend, opts.image_registry))
+        self.sessions: list = []
+
+    def _open(self, worker: int):
+        p = self.p
+        session = self.backend.open(p.tree, language=p.opts.language, image=self.spec, limits=p.limits,
+                                    network=p.opts.network, cache_key=f"{p.cache_key}-w{worker}")
+        self.sessions.append(session)
+        return session
+
+    def baseline(self) -> Baseline:
+        return baseline(self._open(0), self.p.pm)
+
+    def validate(self, todo: list[Mutation], on_progress: Callable[[GenerateReport], None] | None) -> None:
+        p, opts = self.p, self.p.opts
+        self.sessions[0].limits = p.limits  # the candidates' limit, scaled from the baseline
+        queued: queue.Queue[Mutation] = queue.Queue()
+        for m in todo:
+            queued.put(m)
+        # Without the plugin's batch hook each candidate is validated on its own: a batch of one
+        # records it at once (nothing lost on an interrupt) and stops right at --max.
+        batches = p.pm.implements("gauntlet_test_variants", opts.language)
+        busy = [0]  # workers validating a batch now
+
+        def take() -> list[Mutation]:
+            # What is left is shared among the workers free now: a batch costs one start-up (a
+            # collection, a schemata build), so fewer and larger batches are faster, and a worker
+            # that comes free later still finds its share.  A batch runs to its end, so none is
+            # larger than twice the tasks still wanted: little is validated past --max.
+            with p.lock:
+                share = -(-queued.qsize() // max(1, opts.workers - busy[0]))
+                size = max(1, min(BATCH, share, 2 * (opts.max_tasks - p.report.kept))) if batches else 1
+                batch = []
+                while len(batch) < size and (m := _next(queued)):
+                    batch.append(m)
+                busy[0] += bool(batch)
+                return batch
+
+        def worker(session) -> None:
+            learned = WarmSession()
+            while p.wanted and (batch := take()):
+                try:
+                    records = validate_batch(session, p.pm, p.tree, batch, p.base.stable, p.related, opts.fail_fast,
+                                             learned)
+                finally:
+                    with p.lock:
+                        busy[0] -= 1
+                for m, rec in zip(batch, records, strict=False):
+                    if not p.record(m, rec):
+                        return
+                    if on_progress:
+                        on_progress(p.report)
+
+        sessions = [self.sessions[0]] + [self._open(i) for i in range(1, max(1, opts.workers))]
+        threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def close(self) -> None:
+        for session in self.sessions:
+            session.close()
+
+
+class ClusterValidation:
+    """Jobs of a job runner (Ray, ``harness.tasks.remote``): the baseline is one job and each
+    candidate another, on warm sessions of the nodes."""
+
+    def __init__(self, p: Plan, runner):
+        self.p, self.runner = p, runner
+        self.packed = None
+
+    def _spec(self) -> dict[str, Any]:
+        opts = self.p.opts
+        return remote.session_spec(opts.language, opts.backend, self.p.limits, opts.network, self.p.cache_key,
+                                   opts.image_registry)
+
+    def baseline(self) -> Baseline:
+        self.packed, base = remote.run_baseline(self.runner, self.p.tree, self._spec())
+        return base
+
+    def validate(self, todo: list[Mutation], on_progress: Callable[[GenerateReport], None] | None) -> None:
+        p = self.p
+
+        def accept(m: Mutation, rec: dict | None) -> bool:
+            if rec is None:  # infrastructure failure twice: no record, a rerun tries again
+                p.report.by_verdict["infra_error"] = p.report.by_verdict.get("infra_error", 0) + 1
+            else:
+                p.record(m, rec)
+            if on_progress:
+                on_progress(p.report)
+            return p.wanted
+
+        if p.wanted:
+            remote.validate_all(self.runner, self.packed, self._spec(), todo, p.base.stable, p.related,
+                                p.opts.fail_fast, accept)
+
+    def close(self) -> None:
+        pass
+
+
 def generate(
     source: Path,
     opts: GenerateOptions,
     pm,
     on_progress: Callable[[GenerateReport], None] | None = None,
-    jobs=None,
+    runner=None,
 ) -> GenerateReport:
-    """``jobs``: a ``harness.jobs`` executor (Ray) that runs the baseline and the candidates on its
-    nodes (``harness.tasks.remote``); None: warm sessions in this process's threads."""
+    """Generate tasks from ``source``.  ``runner``: a ``harness.jobs`` job runner (Ray) that runs
+    the baseline and the candidates on its nodes (``harness.tasks.remote``); None: warm sessions in
+    this process's threads."""
     start = time.monotonic()
-    for name in opts.sources:
-        require(name)
-    store = TaskStore(opts.store, opts.repo_name)
-    clean_commit, tree = store.snapshot(source)
-    spec = pm.for_language(opts.language).gauntlet_image(language=opts.language) if opts.backend == "docker" else None
-    backend = get_backend(opts.backend, **backend_options(opts.backend, opts.image_registry))
-    limits = Limits(timeout=opts.timeout or Limits().timeout)
-    key = f"tasks-{opts.repo_name.replace('/', '__')}"
-
-    def open_session(worker: int):
-        return backend.open(tree, language=opts.language, image=spec, limits=limits, network=opts.network,
-                            cache_key=f"{key}-w{worker}")
-
-    report = GenerateReport()
+    p = plan(source, opts, pm)
     # Listing candidates (mutmut's or cargo-mutants' listing takes seconds) needs only the clean
     # tree: it runs while the baseline does.
     listing = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="candidates")
-    pool = listing.submit(candidate_pool, tree, opts, pm)
+    pool = listing.submit(candidate_pool, p.tree, opts, pm)
     listing.shutdown(wait=False)
-    if jobs is not None:
-        from harness.tasks import remote
-
-        packed, report.baseline = remote.run_baseline(jobs, tree, remote.session_spec(opts.language, opts.backend, limits,
-                                                                                      opts.network, key, opts.image_registry))
-        base = report.baseline
-        if opts.timeout is None:
-            limits = replace(limits, timeout=candidate_timeout(base))
-    else:
-        first = open_session(0)
-        try:
-            report.baseline = base = baseline(first, pm)
-        except BaseException:
-            first.close()
-            raise
-    if opts.timeout is None and jobs is None:
-        first.limits = limits = replace(limits, timeout=candidate_timeout(base))
-    candidates = pool.result()
-    seen: set[str] = set()
-    unique: list[Mutation] = []
-    for m in candidates:
-        norm = normalised_diff(m.diff)
-        if norm and norm not in seen:
-            seen.add(norm)
-            unique.append(m)
-    report.candidates = len(unique)
-    manifest = Manifest(benchmark="tasks", backend=opts.backend, seed=opts.seed, dataset=opts.repo_name,
-                        dataset_fingerprint=fingerprint([clean_commit]),
-                        args={"language": opts.language, "max_tasks": opts.max_tasks, "workers": opts.workers,
-                              "stable_tests": len(base.stable), "flaky_tests": base.flaky})
-    writer = RunWriter(opts.output.parent / f"{opts.output.name}.run", manifest)
-    for rec in writer.done.values():
-        _count(report, rec)
-    todo: queue.Queue[Mutation] = queue.Queue()
-    for m in unique:
-        if m.id not in writer.done:
-            todo.put(m)
-    lock = threading.Lock()
-
-    def related(m: Mutation) -> list[str] | None:
-        return related_tests(tree, opts.language, m.file, base.stable) if opts.related_first else None
-
-    busy = 0  # workers validating a batch now
-    # Without the plugin's batch hook each candidate is validated on its own: a batch of one
-    # records it at once (nothing lost on an interrupt) and stops right at --max.
-    batches = pm.implements("gauntlet_test_variants", opts.language)
-
-    def worker(n: int, session) -> None:
-        nonlocal busy
-        try:
-            while report.kept < opts.max_tasks:
-                # What is left is shared among the workers free now: a batch costs one start-up (a
-                # collection, a schemata build), so fewer and larger batches are faster, and a
-                # worker that comes free later still finds its share.  A batch runs to its end, so
-                # none is larger than twice the tasks still wanted: little is validated past --max.
-                with lock:
-                    share = -(-todo.qsize() // max(1, opts.workers - busy))
-                    size = max(1, min(BATCH, share, 2 * (opts.max_tasks - report.kept))) if batches else 1
-                    batch = []
-                    while len(batch) < size and (m := _next(todo)):
-                        batch.append(m)
-                    busy += bool(batch)
-                if not batch:
-                    return
-                try:
-                    records = validate_batch(session, pm, tree, batch, base.stable, related, opts.fail_fast)
-                finally:
-                    with lock:
-                        busy -= 1
-                for m, rec in zip(batch, records, strict=False):
-                    rec["diff"] = m.diff
-                    with lock:
-                        if report.kept >= opts.max_tasks and rec["verdict"] == "caught":
-                            return
-                        writer.write(m.id, rec)
-                        _count(report, rec)
-                    if on_progress:
-                        on_progress(report)
-        finally:
-            session.close()
-
-    if jobs is not None:
-        def accept(m: Mutation, rec: dict | None) -> bool:
-            if rec is None:  # infrastructure failure twice: no record, a rerun tries again
-                report.by_verdict["infra_error"] = report.by_verdict.get("infra_error", 0) + 1
-            elif not (report.kept >= opts.max_tasks and rec["verdict"] == "caught"):
-                writer.write(m.id, {**rec, "diff": m.diff})
-                _count(report, rec)
-            if on_progress:
-                on_progress(report)
-            return report.kept < opts.max_tasks
-
-        spec = remote.session_spec(opts.language, opts.backend, limits, opts.network, key, opts.image_registry)
-        if report.kept < opts.max_tasks:
-            remote.validate_all(jobs, packed, spec, list(todo.queue), base.stable, related, opts.fail_fast, accept)
-        write_tasks(writer, store, clean_commit, unique, opts)
-        report.seconds = time.monotonic() - start
-        return report
-    sessions = [first] + [open_session(i) for i in range(1, max(1, opts.workers))]
-    threads = [threading.Thread(target=worker, args=(i, s), daemon=True) for i, s in enumerate(sessions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    write_tasks(writer, store, clean_commit, unique, opts)
-    report.seconds = time.monotonic() - start
-    return report
+    how = LocalValidation(p) if runner is None else ClusterValidation(p, runner)
+    try:
+        p.timed(how.baseline())
+        how.validate(p.open_records(pool.result()), on_progress)
+    finally:
+        how.close()
+    write_tasks(p.writer, p.store, p.clean_commit, p.candidates, opts)
+    p.report.seconds = time.monotonic() - start
+    return p.report
 
 
 def _next(todo: queue.Queue) -> Mutation | None:
@@ -410,14 +495,14 @@ def candidate_pool(tree: Path, opts: GenerateOptions, pm) -> list[Mutation]:
         raise GenerateError(f"no file of the repository matches {', '.join(opts.files)}")
     found: list[Mutation] = []
     for source in opts.sources:
-        if source == "plugin":
+        if source == PLUGIN:
             found += pm.for_language(opts.language).gauntlet_mutate(
                 workspace=tree,
                 options=MutateOptions(language=opts.language, seed=opts.seed, max_candidates=opts.max_candidates,
                                       operators=opts.operators, files=tuple(paths) if paths else None),
             ) or []
         else:
-            native = native_candidates(source, tree, paths)
+            native = native_candidates(source, opts.language, tree, paths, pm)
             if paths is not None:  # cargo-mutants lists the whole crate
                 native = [m for m in native if m.file in paths]
             if opts.operators:
@@ -449,6 +534,8 @@ def _count(report: GenerateReport, rec: dict) -> None:
 
 def write_tasks(writer: RunWriter, store: TaskStore, clean: str, order: list[Mutation], opts: GenerateOptions) -> int:
     """Write tasks.jsonl and the debug pairs (``<output>.debug.jsonl``) from the caught candidates, in candidate order."""
+    from harness.benchmarks.swebench.instance import GAUNTLET_PARSER
+
     by_id = {m.id: m for m in order}
     caught = [(by_id[k], r) for k, r in writer.done.items() if r["verdict"] == "caught" and k in by_id]
     position = {m.id: i for i, m in enumerate(order)}
@@ -484,7 +571,7 @@ def write_tasks(writer: RunWriter, store: TaskStore, clean: str, order: list[Mut
                 "environment_setup_commit": clean,
                 "image": "",
                 "eval_script": "",
-                "log_parser": GAUNTLET_PARSER,
+                "log_parser": GAUNTLET_PARSER,  # the SWE-bench evaluator's name for "the plugin runs the tests"
                 "eval_type": "pass_and_fail",
                 "language": opts.language,
                 "mutation": {"operator": m.operator, "file": m.file, "line": m.line,

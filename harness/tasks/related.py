@@ -1,15 +1,9 @@
 """Which of the stable tests exercise a mutated file: the kill check runs those first.
 
 Most candidates survive, and a survivor costs a whole suite run; running only the tests that can
-see the mutated file first makes a survivor cheap.  The rules read the clean tree, per language,
-and over-approximate (a test that might import the file counts):
-
-- Python: test files (the part of the id before ``::``) that name the file's module or its stem;
-- TypeScript / JavaScript: test files (before the first `` > ``) that import a path ending in the
-  file's stem;
-- Go: the top-level tests declared in the ``_test.go`` files of the file's own package directory;
-- Rust and anything else: no selection (the whole suite), since unit, integration and doc tests all
-  reach a crate's items through its public paths.
+see the mutated file first makes a survivor cheap.  The rules are the language plugin's answer to
+``gauntlet_related_tests`` (they read the clean tree and over-approximate); a language without one
+runs the whole suite.  ``by_test_file`` is the building block the plugins share.
 
 ``None`` means "run the whole suite"; so does an empty selection.
 """
@@ -20,55 +14,36 @@ import re
 from pathlib import Path
 
 
-def related_tests(tree: Path, language: str, file: str, stable: list[str]) -> list[str] | None:
-    rule = {"python": _python, "typescript": _typescript, "go": _go}.get(language)
-    if rule is None:
+def related_tests(tree: Path, language: str, file: str, stable: list[str], pm=None) -> list[str] | None:
+    """The plugin's selection when it narrows the suite; None (the whole suite) otherwise."""
+    from harness.plugins import UnknownLanguage, get_plugin_manager
+
+    pm = pm or get_plugin_manager()
+    try:
+        chosen = pm.for_language(language).gauntlet_related_tests(workspace=Path(tree), language=language,
+                                                                  file=file, stable=stable)
+    except UnknownLanguage:
         return None
-    chosen = rule(Path(tree), Path(file), stable)
     return chosen if chosen and len(chosen) < len(stable) else None
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A file's text, or "" when it cannot be read (a test id that names no file)."""
     try:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
 
 
-def _by_file(tree: Path, stable: list[str], sep: str, pattern: re.Pattern) -> list[str]:
+def by_test_file(tree: Path, stable: list[str], sep: str, pattern: re.Pattern) -> list[str]:
+    """The tests whose file (the part of the id before ``sep``) matches ``pattern``; each file is
+    read once."""
     files: dict[str, bool] = {}
     out = []
     for test in stable:
         name = test.split(sep, 1)[0]
         if name not in files:
-            files[name] = bool(pattern.search(_read(tree / name)))
+            files[name] = bool(pattern.search(read_text(tree / name)))
         if files[name]:
             out.append(test)
     return out
-
-
-def _python(tree: Path, file: Path, stable: list[str]) -> list[str]:
-    parts = list(file.with_suffix("").parts)
-    if parts and parts[0] == "src":
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    if not parts:
-        return []
-    names = {".".join(parts), parts[-1]}
-    pattern = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in sorted(names)))
-    return _by_file(tree, stable, "::", pattern)
-
-
-def _typescript(tree: Path, file: Path, stable: list[str]) -> list[str]:
-    stem = file.name.split(".", 1)[0]
-    target = stem if stem != "index" else file.parent.name
-    pattern = re.compile(rf"""['"][^'"\n]*\b{re.escape(target)}(\.[cm]?[jt]sx?)?(/index(\.[cm]?[jt]sx?)?)?['"]""")
-    return _by_file(tree, stable, " > ", pattern)
-
-
-def _go(tree: Path, file: Path, stable: list[str]) -> list[str]:
-    declared: set[str] = set()
-    for test_file in (tree / file).parent.glob("*_test.go"):
-        declared |= set(re.findall(r"^func (Test\w+|Example\w+|Fuzz\w+)\(", _read(test_file), re.M))
-    return [t for t in stable if t.split("/", 1)[0] in declared]

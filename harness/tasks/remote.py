@@ -1,4 +1,4 @@
-"""Task generation on a cluster (``gauntlet tasks generate --executor ray``).
+"""Task generation on a cluster (``gauntlet tasks generate --runner ray``).
 
 The clean tree of the task store is packed once and shared with every job; a job unpacks it once
 per node process and keeps a sandbox session on it warm for the candidates that follow (as the
@@ -65,18 +65,18 @@ def validate_job(tree: bytes, spec: dict[str, Any], mutation: Mutation, stable: 
         raise
 
 
-def run_baseline(jobs, tree: Path, spec: dict[str, Any]):
-    packed = jobs.share(pack(tree))
-    return packed, jobs.call(baseline_job, packed, spec, resources=_resources(spec))
+def run_baseline(runner, tree: Path, spec: dict[str, Any]):
+    packed = runner.share(pack(tree))
+    return packed, runner.call(baseline_job, packed, spec, resources=_resources(spec))
 
 
-def validate_all(jobs, packed, spec: dict[str, Any], todo: list[Mutation], stable: list[str],
+def validate_all(runner, packed, spec: dict[str, Any], todo: list[Mutation], stable: list[str],
                  related: Callable[[Mutation], list[str] | None], fail_fast: bool,
                  accept: Callable[[Mutation, dict | None], bool]) -> None:
     """Validate ``todo`` on the cluster; ``accept(mutation, record or None on infra failure)`` is
     called as each verdict arrives and returns False to stop (enough tasks kept)."""
     by_id = {m.id: m for m in todo}
-    results = jobs.map(validate_job, ((m.id, (packed, spec, m, stable, related(m), fail_fast)) for m in todo),
+    results = runner.map(validate_job, ((m.id, (packed, spec, m, stable, related(m), fail_fast)) for m in todo),
                        _resources(spec))
     try:
         for res in results:

@@ -4,6 +4,8 @@
   sandbox backend passes unchanged.
 - ``assert_same_on_both_backends`` (``harness.testing.parity``): a language plugin gives the same
   verdicts and rewards under two backends (local and docker by default).
+- ``LoopbackCluster`` (``harness.testing.loopback``, import it from there): a throwaway Ray cluster of
+  child processes on this machine, for tests of work under ``--runner ray``.
 - ``harness.testing.plugin``: the pytest plugin (``--gauntlet-backend NAME``, the
   ``gauntlet_backend`` fixture, the ``docker`` marker); pytest loads it through its ``pytest11``
   entry point once gauntlet is installed.

@@ -58,11 +58,11 @@ def run(
     env: Environment,
     options: RunOptions,
     on_result: Callable[[str, dict], None] | None = None,
-    jobs=None,
+    runner=None,
 ) -> dict[str, Any]:
     """Evaluate every instance that has a prediction; returns the summary (also written to disk).
 
-    ``jobs``: a ``harness.jobs`` executor (Ray) that evaluates the instances on its nodes; the
+    ``runner``: a ``harness.jobs`` job runner (Ray) that evaluates the instances on its nodes; the
     per-instance files and records come back here and are written as they arrive."""
     run_dir = options.output / options.run_id
     network = bool(getattr(env, "network", False))
@@ -116,11 +116,11 @@ def run(
         graded = apply_quarantine(instance, options.quarantine)
         return record(instance, evaluate_instance(env, graded, pred, log_dir, options.timeout, options.reject_test_edits, stop))
 
-    if jobs is not None:
+    if runner is not None:
         from harness.benchmarks.swebench.remote import run_on
 
         try:
-            run_on(jobs, env, pending, predictions, run_dir, options, record)
+            run_on(runner, env, pending, predictions, run_dir, options, record)
         finally:
             writer.update_manifest(images=dict(env.images))
         return _finish(instances, predictions, results, run_dir, models, options, network)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gauntlet_go import build as build_step
-from gauntlet_go import image, runner
+from gauntlet_go import image, related, runner
 from gauntlet_go import lint as lint_step
 from gauntlet_go import mutate as mutate_step
 from harness import hookimpl
-from harness.language import LanguageInfo
+from harness.language import LanguageInfo, SolutionRecipe, Toolchain
 from harness.outcome import BuildResult, Diagnostic, TestReport
 
 LANGUAGE = "go"
@@ -75,3 +76,27 @@ def gauntlet_lint(session):
 @hookimpl
 def gauntlet_mutate(workspace, options):
     return mutate_step.mutate(Path(workspace), options)
+
+
+@hookimpl
+def gauntlet_related_tests(workspace, file, stable):
+    return related.related_tests(Path(workspace), file, stable)
+
+
+@hookimpl
+def gauntlet_solution_recipe(language):
+    return SolutionRecipe(
+        files={"go.mod": "module solution\n\ngo 1.21\n", "main.go": "{code}"},
+        build=["go", "build", "-o", "solution", "."], run=["./solution"], tool="go",
+        env={"GOFLAGS": "-mod=mod", "GOPROXY": "off", "CGO_ENABLED": "0"})
+
+
+@hookimpl
+def gauntlet_toolchain():
+    """GOROOT, GOPATH (``~/go`` unless set) and the module cache, which a dependency step
+    (``go mod download``) fills for the offline build after it."""
+    home = Path.home()
+    env = {} if "GOPATH" in os.environ or "GOMODCACHE" in os.environ else {"GOMODCACHE": str(home / "go" / "pkg" / "mod")}
+    paths = (os.environ.get("GOROOT", ""), os.environ.get("GOPATH") or str(home / "go"), os.environ.get("GOMODCACHE", ""))
+    return Toolchain(paths=tuple(p for p in paths if p), passenv=("GOROOT", "GOPATH", "GOPROXY", "GOFLAGS", "GOMODCACHE"),
+                     env=env, caches=("GOMODCACHE", "GOPATH"))

@@ -19,7 +19,7 @@ WORKDIR /workspace
 """
 
 
-def spec() -> ImageSpec:
+def image_spec() -> ImageSpec:
     return ImageSpec(
         language="python",
         dockerfile=DOCKERFILE,

@@ -7,15 +7,15 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from gauntlet_python import image, junit, ruff
+from gauntlet_python import image, junit, mutmut_tool, related, ruff
 from gauntlet_python.mutate import mutations
 from harness import hookimpl, settings
-from harness.language import LanguageInfo
+from harness.language import LanguageInfo, Toolchain
 from harness.mutation import VariantResult
 from harness.outcome import BuildResult, Diagnostic, LintReport, TestReport
 from harness.sandbox import SandboxError
 
-NAME = "python"
+LANGUAGE = "python"
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 REPORT = ".gauntlet-junit.xml"
 VARIANT_REPORT, VARIANT_RESULTS, VARIANT_LOG = ".gauntlet-variant.xml", ".gauntlet-variants.jsonl", ".gauntlet-variant.log"
@@ -68,7 +68,7 @@ def _env(session) -> dict[str, str]:
 
 @hookimpl
 def gauntlet_language():
-    return LanguageInfo(name=NAME, suffixes=(".py",), markers=MARKERS)
+    return LanguageInfo(name=LANGUAGE, suffixes=(".py",), markers=MARKERS)
 
 
 @hookimpl
@@ -83,7 +83,7 @@ def gauntlet_detect(workspace):
 
 @hookimpl
 def gauntlet_image(language):
-    return image.spec()
+    return image.image_spec()
 
 
 @hookimpl
@@ -236,3 +236,19 @@ def gauntlet_lint(session):
 @hookimpl
 def gauntlet_mutate(workspace, options):
     return mutations(Path(workspace), options)
+
+
+@hookimpl
+def gauntlet_related_tests(workspace, file, stable):
+    return related.related_tests(Path(workspace), file, stable)
+
+
+@hookimpl
+def gauntlet_mutation_tools(language):
+    return [mutmut_tool.TOOL]
+
+
+@hookimpl
+def gauntlet_toolchain():
+    """pip finds a private CA bundle through PIP_CERT (a file path, no secret)."""
+    return Toolchain(passenv=("PIP_CERT",))

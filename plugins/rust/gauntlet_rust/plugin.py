@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gauntlet_rust import build as build_step
-from gauntlet_rust import image, runner, schemata
+from gauntlet_rust import image, mutants, runner, schemata
 from gauntlet_rust import lint as lint_step
 from gauntlet_rust import mutate as mutate_step
 from harness import hookimpl, settings
-from harness.language import LanguageInfo
+from harness.language import LanguageInfo, SolutionRecipe, Toolchain
 from harness.outcome import BuildResult, Diagnostic, TestReport
 
 LANGUAGE = "rust"
@@ -78,3 +79,28 @@ def gauntlet_test_variants(session, variants):
     if not _has_manifest(session) or not settings.rust_schemata():
         return None
     return schemata.test_variants(session, variants)
+
+
+@hookimpl
+def gauntlet_mutation_tools(language):
+    return [mutants.TOOL]
+
+
+@hookimpl
+def gauntlet_solution_recipe(language):
+    return SolutionRecipe(
+        files={"Cargo.toml": '[package]\nname = "solution"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n',
+               "src/main.rs": "{code}"},
+        build=["cargo", "build", "--release", "--offline", "--quiet"],
+        run=["target/release/solution"], tool="cargo")
+
+
+@hookimpl
+def gauntlet_toolchain():
+    """rustup and cargo homes (``~/.rustup``, ``~/.cargo`` unless set); cargo's registry cache is
+    filled by a dependency step (``cargo fetch``) for the offline build after it."""
+    home = Path.home()
+    env = {var: str(home / name) for var, name in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo"))
+           if var not in os.environ and (home / name).is_dir()}
+    paths = (os.environ.get("RUSTUP_HOME") or str(home / ".rustup"), os.environ.get("CARGO_HOME") or str(home / ".cargo"))
+    return Toolchain(paths=paths, passenv=("RUSTUP_HOME", "CARGO_HOME"), env=env, caches=("CARGO_HOME",))

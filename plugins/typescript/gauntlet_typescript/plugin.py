@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from gauntlet_typescript import build as build_step
-from gauntlet_typescript import deps, image, project, runners
+from gauntlet_typescript import deps, image, project, related, runners
 from gauntlet_typescript import lint as lint_step
 from gauntlet_typescript import mutate as mutate_step
 from harness import hookimpl
-from harness.language import LanguageInfo
+from harness.language import LanguageInfo, SolutionRecipe, Toolchain
 from harness.outcome import BuildResult, Diagnostic, TestReport
 
 LANGUAGE = "typescript"
@@ -72,3 +72,26 @@ def gauntlet_lint(session):
 @hookimpl
 def gauntlet_mutate(workspace, options):
     return mutate_step.mutate(Path(workspace), options)
+
+
+@hookimpl
+def gauntlet_related_tests(workspace, file, stable):
+    return related.related_tests(Path(workspace), file, stable)
+
+
+@hookimpl
+def gauntlet_solution_recipe(language):
+    return SolutionRecipe(
+        # The few Node globals stdin/stdout programs use, declared here so that no @types/node
+        # package (and no network) is needed to type-check a solution.
+        files={"main.ts": "{code}", "node-shim.d.ts": "declare var require: any;\ndeclare var process: any;\n"
+               "declare var module: any;\ndeclare var Buffer: any;\n"},
+        build=["tsc", "--target", "es2022", "--module", "commonjs", "--skipLibCheck", "--outDir", "out",
+               "main.ts", "node-shim.d.ts"],
+        run=["node", "out/main.js"], tool="tsc")
+
+
+@hookimpl
+def gauntlet_toolchain():
+    """Node finds a private CA bundle through NODE_EXTRA_CA_CERTS (a file path, no secret)."""
+    return Toolchain(passenv=("NODE_EXTRA_CA_CERTS",))

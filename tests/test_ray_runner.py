@@ -1,10 +1,10 @@
-"""``--executor ray`` on a real Ray cluster on loopback: a head and a worker node, each one CPU,
+"""``--runner ray`` on a real Ray cluster on loopback: a head and a worker node, each one CPU,
 started by the test as child processes (and only those are stopped).
 
 A mixed batch (HumanEval canonical and wrong solutions, reward-engine items of both task kinds, a
 SWE-format instance with gold and empty patches) runs on the cluster while the worker node is
 killed: every result arrives exactly once and equals the local executor's.  The commands
-(``gauntlet humaneval`` / ``swebench`` / ``tasks generate`` with ``--executor ray``) write the same
+(``gauntlet humaneval`` / ``swebench`` / ``tasks generate`` with ``--runner ray``) write the same
 records as local runs, and resume; a job that fails on infrastructure twice is reported as such.
 Every result reports the Gauntlet and plugin versions of its node, equal to the driver's; a driver
 that expects other versions gets every job back as an infrastructure failure (``VersionMismatch``).
@@ -29,12 +29,12 @@ from swe_fixtures import mathy_instance  # noqa: E402
 from harness.benchmarks import humaneval as he  # noqa: E402
 from harness.benchmarks.swebench.remote import RemoteEnvironment, instance_job, repository_tree  # noqa: E402
 from harness.cli import app  # noqa: E402
-from harness.jobs import INFRA_TRIES, InfraFailure, get_executor  # noqa: E402
-from harness.jobs.loopback import LoopbackCluster  # noqa: E402
+from harness.jobs import INFRA_TRIES, JobFailed, get_runner  # noqa: E402
 from harness.jobs.trees import pack  # noqa: E402
 from harness.jobs.versions import node_versions  # noqa: E402
 from harness.plugins import get_plugin_manager  # noqa: E402
 from harness.rewards.engine import EngineOptions, RewardEngine, score_job  # noqa: E402
+from harness.testing.loopback import LoopbackCluster  # noqa: E402
 
 # This module's own job functions travel by value: the nodes do not have tests/ on their path.
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -49,7 +49,7 @@ def cluster():
         pytest.skip(reason="gauntlet-python is not installed (pip install -e plugins/python)")
     with LoopbackCluster(head_cpus=1) as c:
         worker = c.add_worker(cpus=1, resources={"victim": 1})  # a label, to know the node that gets killed
-        jobs = get_executor("ray", address=c.address)
+        jobs = get_runner("ray", address=c.address)
         try:
             c.wait_for_nodes(2, timeout=180)
             yield c, worker, jobs
@@ -128,14 +128,14 @@ def test_cli_humaneval_on_ray_equals_local_and_resumes(cluster, tmp_path):
                 f.write(json.dumps({"task_id": tid, "completion": comp}) + "\n")
     runner = CliRunner()
     out = {}
-    for name, extra in (("local", []), ("ray", ["--executor", "ray", "--ray-address", c.address])):
+    for name, extra in (("local", []), ("ray", ["--runner", "ray", "--ray-address", c.address])):
         r = runner.invoke(app, ["humaneval", "-s", str(samples), "-o", str(tmp_path / name), "--k", "1", "--json", *extra])
         assert r.exit_code == 1, r.output  # the wrong completions fail: "evaluated, some failed"
         out[name] = {rec["task_id"]: rec["samples"] for rec in map(json.loads, (tmp_path / name / "results.jsonl").open())}
     assert out["ray"] == out["local"] and len(out["ray"]) == 8
     before = (tmp_path / "ray" / "results.jsonl").read_text()
     r = runner.invoke(app, ["humaneval", "-s", str(samples), "-o", str(tmp_path / "ray"), "--k", "1",
-                            "--executor", "ray", "--ray-address", c.address])
+                            "--runner", "ray", "--ray-address", c.address])
     assert r.exit_code == 1 and (tmp_path / "ray" / "results.jsonl").read_text() == before  # resumed: nothing ran again
 
 
@@ -146,7 +146,7 @@ def test_cli_swebench_on_ray_writes_the_official_files(cluster, swe, tmp_path):
     dataset.write_text(json.dumps(inst) + "\n")
     runner = CliRunner()
     reports = {}
-    for name, extra in (("local", []), ("ray", ["--executor", "ray", "--ray-address", c.address])):
+    for name, extra in (("local", []), ("ray", ["--runner", "ray", "--ray-address", c.address])):
         r = runner.invoke(app, ["swebench", "-d", str(dataset), "--gold", "--mode", "own", "--backend", "local",
                                 "--repos", str(root / "repos"), "-o", str(tmp_path / name), "--run-id", "r", *extra])
         d = tmp_path / name / "r" / "gold" / inst["instance_id"]
@@ -160,7 +160,7 @@ def test_cli_tasks_generate_on_ray_equals_local(cluster, tmp_path):
     c, _, _ = cluster
     runner = CliRunner()
     verdicts, tasks = {}, {}
-    for name, extra in (("local", []), ("ray", ["--executor", "ray", "--ray-address", c.address])):
+    for name, extra in (("local", []), ("ray", ["--runner", "ray", "--ray-address", c.address])):
         out = tmp_path / name / "tasks.jsonl"
         r = runner.invoke(app, ["tasks", "generate", "--repo", str(EXAMPLE), "--language", "python", "--max", "20",
                                 "--max-candidates", "6", "-o", str(out), *extra])
@@ -179,7 +179,7 @@ def test_reward_engine_on_ray_equals_local(cluster):
     completions = [f"```python\n{c}```" for c in ("a, b = map(int, input().split())\nprint(a + b)\n", "print(0)\n")] * 3
     completions += [f"```diff\n{fix}```", "no code here"]
     tasks = [SUM] * 6 + [repo, SUM]
-    local, remote = RewardEngine(EngineOptions(workers=2)), RewardEngine(EngineOptions(workers=2), jobs=jobs)
+    local, remote = RewardEngine(EngineOptions(workers=2)), RewardEngine(EngineOptions(workers=2), runner=jobs)
     try:
         ours = [r.to_dict() for r in remote.score(completions, tasks)]
         theirs = [r.to_dict() for r in local.score(completions, tasks)]
@@ -208,7 +208,7 @@ def test_nodes_with_other_versions_are_refused(cluster, tmp_path):
     jobs.versions = {**theirs, "gauntlet": "0.0.0-other"}
     try:
         results = list(jobs.map(fails_once, [(f"v{i}", (str(tmp_path / f"m{i}"), i)) for i in range(3)]))
-        with pytest.raises(InfraFailure, match="VersionMismatch"):
+        with pytest.raises(JobFailed, match="VersionMismatch"):
             jobs.call(fails_once, str(tmp_path / "call"), 1)
     finally:
         jobs.versions = theirs
@@ -243,7 +243,7 @@ def test_mixed_batch_survives_losing_a_node_exactly_once(cluster, swe):
     c, worker, jobs = cluster
     root, inst = swe
     batch = mixed_batch(root, inst)
-    expected = {r.job_id: r.value for r in get_executor("local", workers=2).map(mixed_job, batch)}
+    expected = {r.job_id: r.value for r in get_runner("local", workers=2).map(mixed_job, batch)}
     alive = [n for n in ray.nodes() if n["Alive"]]
     worker_id = next(n["NodeID"] for n in alive if n["Resources"].get("victim"))
     head_id = next(n["NodeID"] for n in alive if not n["Resources"].get("victim"))

@@ -1,6 +1,6 @@
 """List mutmut's mutants of a project as plain edits, one JSON record per mutant on stdout.
 
-Run as ``python -m harness.tasks.mutmut_list ROOT FILE...`` in its own process: mutmut keeps its
+Run as ``python mutmut_list.py ROOT FILE...`` (this file) in its own process: mutmut keeps its
 configuration in a module global and reads it from the working directory, so a fresh process per
 project keeps that state away from the harness (and from other projects).
 """

@@ -1,6 +1,7 @@
 """A throwaway Ray cluster on loopback: a head and worker nodes as child processes of this one.
 
-For the tests, the scale-out benchmark and trying ``--executor ray`` on one machine.  Every node is
+For tests (Gauntlet's own, or a plugin's or backend's under ``--runner ray``), the scale-out
+benchmark and trying ``--runner ray`` on one machine; not part of the core.  Every node is
 a ``ray start --block`` in its own process group under a private temporary directory, so stopping
 the cluster (or killing one node to simulate its loss) signals only those processes, never another
 Ray on the machine (``ray stop`` would stop them all).
