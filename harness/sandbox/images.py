@@ -34,7 +34,8 @@ LABEL = "gauntlet"
 SANDBOX_LABEL = "gauntlet.sandbox"  # containers that run code (sessions, executor workers)
 OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
 CA_NAME = "ca-certificates.crt"
-BOOTSTRAP_NAME = "gauntlet-base:bookworm"
+BOOTSTRAP_SUITE = "trixie"  # Debian 13: cargo 1.85 (sparse index, edition 2024), Go 1.24, Node 20, Python 3.13
+BOOTSTRAP_NAME = f"gauntlet-base:{BOOTSTRAP_SUITE}"
 
 
 _client = None
@@ -320,9 +321,13 @@ def prune(images: bool = False) -> tuple[int, int]:
     return len(strays), removed
 
 
-def bootstrap(name: str = BOOTSTRAP_NAME, suite: str = "bookworm", mirror: str | None = None,
+def bootstrap(name: str | None = None, suite: str = BOOTSTRAP_SUITE, mirror: str | None = None,
               progress: Callable[[str], None] | None = None) -> str:
-    """A Debian base image made with no registry at all: debootstrap, then ``docker import``."""
+    """A Debian base image made with no registry at all: debootstrap, then ``docker import``.
+
+    ``name`` defaults to ``gauntlet-base:<suite>``.  trixie is the default suite: its toolchains
+    meet what current code needs (bookworm's cargo 1.63 cannot read crates.io's sparse index)."""
+    name = name or f"gauntlet-base:{suite}"
     if not shutil.which("debootstrap"):
         raise SandboxError("debootstrap is not installed: apt-get install debootstrap")
     if os.geteuid() != 0:
