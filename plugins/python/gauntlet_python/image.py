@@ -15,8 +15,13 @@ RUN set -eu; export DEBIAN_FRONTEND=noninteractive; \\
     pkgs="git ca-certificates jq patch"; command -v python3 >/dev/null || pkgs="$pkgs python3 python3-venv"; \\
     apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null && rm -rf /var/lib/apt/lists/*
 COPY . /tmp/ctx
-RUN set -eu; if [ -n "$CA_CERT_FILE" ] && [ -f "/tmp/ctx/$CA_CERT_FILE" ]; then export PIP_CERT="/tmp/ctx/$CA_CERT_FILE"; fi; \\
-    python3 -m venv /opt/venv && /opt/venv/bin/pip install -q pytest ruff uv && rm -rf /tmp/ctx /root/.cache
+# An optional extra CA (build context file named by CA_CERT_FILE) joins the system bundle, which pip
+# and uv then use (also for SWE-bench instance environments built on this image).
+RUN set -eu; if [ -n "$CA_CERT_FILE" ] && [ -f "/tmp/ctx/$CA_CERT_FILE" ]; then \\
+      mkdir -p /usr/local/share/ca-certificates && cp "/tmp/ctx/$CA_CERT_FILE" /usr/local/share/ca-certificates/gauntlet-extra.crt \\
+      && update-ca-certificates >/dev/null; fi; rm -rf /tmp/ctx
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install -q pytest ruff uv && rm -rf /root/.cache
 RUN useradd --create-home --uid 1000 gauntlet && mkdir -p /workspace && chown gauntlet /workspace
 USER gauntlet
 WORKDIR /workspace
