@@ -59,6 +59,15 @@ def swebench(
     push_images: bool = typer.Option(
         False, "--push-images", help="Own mode with --image-registry: push a language image built here to the registry."
     ),
+    env_specs: Optional[Path] = typer.Option(
+        None, "--env-specs",
+        help="Own mode, Python instances: SWE-bench's install specs per (repo, version), from a .json file, a swebench "
+             "2-4 wheel (pip download --no-deps swebench==4.1.0) or its harness/constants/python.py; each instance "
+             "gets a venv from its spec (docs/swebench-environments.md).",
+    ),
+    python_fallback: bool = typer.Option(
+        False, "--python-fallback", help="With --env-specs: use the image's python3 when the spec's Python is not to be had."
+    ),
     executor: str = executor_option(),
     ray_address: Optional[str] = ray_address_option(),
 ) -> None:
@@ -78,7 +87,7 @@ def swebench(
     jobs = open_jobs(executor, ray_address)
     try:  # with a job executor, each node opens its own environment
         env = open_environment(p, clone=clone, fetch_deps=fetch_deps, registry=image_registry, push=push_images,
-                               remote=jobs is not None)
+                               remote=jobs is not None, env_specs=env_specs, python_fallback=python_fallback)
     except BaseException:
         if jobs is not None:
             jobs.close()
