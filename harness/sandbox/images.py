@@ -76,9 +76,12 @@ def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
 def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[str], None] | None) -> str:
     """The base to build on: the one asked for (``override``, ``GAUNTLET_BASE_IMAGE``) as it is;
     else the plugin's official base, unless it is neither here nor pullable (no registry) while a
-    bootstrapped base is here: then that one, and the user is told."""
+    bootstrapped base is here (trixie preferred, else bookworm): then that one, and the user is told."""
     base = base_image_for(spec, override)
-    if override or settings.base_image() or exists(base) or not exists(BOOTSTRAP_NAME):
+    if override or settings.base_image() or exists(base):
+        return base
+    bootstrapped = next((name for name in (BOOTSTRAP_NAME, "gauntlet-base:bookworm") if exists(name)), None)
+    if bootstrapped is None:
         return base
     from docker.errors import APIError
 
@@ -88,9 +91,9 @@ def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[s
     except APIError as e:
         why = str(e.explanation or e).splitlines()[0][:200]
         message = (f"the official base image {base} is not here and cannot be pulled ({why}); building on the "
-                   f"bootstrapped {BOOTSTRAP_NAME} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
+                   f"bootstrapped {bootstrapped} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
         (progress or log.warning)(message)
-        return BOOTSTRAP_NAME
+        return bootstrapped
 
 
 def ca_bundle() -> Path | None:
