@@ -93,7 +93,15 @@ def test_current_rust_and_go_instances_resolve_on_trixie(tmp_path, trixie_images
         try:
             langs.check_language(root, "docker", language, instance, edit)
         finally:
-            from harness.sandbox import images
+            _remove_instance_images(instance["instance_id"])
 
-            for img in images.client().images.list(name=f"gauntlet-swe/{instance['instance_id'].lower()}"):
-                images.client().images.remove(img.id, force=True)
+
+def _remove_instance_images(iid: str) -> None:
+    """The instance images this test made, and the warm-pool containers running them."""
+    from harness.sandbox import images
+
+    client = images.client()
+    for img in client.images.list(name=f"gauntlet-swe/{iid.lower()}"):
+        for c in client.containers.list(all=True, filters={"ancestor": img.id, "label": "gauntlet=1"}):
+            c.remove(force=True)
+        client.images.remove(img.id, force=True)

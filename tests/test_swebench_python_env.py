@@ -144,5 +144,8 @@ def test_gold_resolves_empty_does_not_python_env_docker(tmp_path, standin):
         assert status["FAIL_TO_PASS"]["failure"] == ["tests/test_verpin.py::test_newer"]
         assert status["PASS_TO_PASS"]["failure"] == []  # the pinned packaging and the pre_install'd version
     finally:
+        client = images.client()
         for name in built:
-            images.client().images.remove(name, force=True)
+            for c in client.containers.list(all=True, filters={"ancestor": name, "label": "gauntlet=1"}):
+                c.remove(force=True)  # the warm pool's
+            client.images.remove(name, force=True)
