@@ -10,6 +10,7 @@ testbed``, ``pip install -e .``): gold resolves, empty does not, and the report 
 """
 
 import json
+import subprocess
 
 import pytest
 
@@ -103,6 +104,8 @@ def test_environment_yml_and_fallback(tmp_path):
     script = python_env.build_script(spec, tmp_path, python_fallback=True)
     assert "python -m pip install numpy==1.25.2 pytest==7.4.0" in script
     assert "uv venv --seed --python python3 /opt/gauntlet-env" in script  # the fallback, said in the build log
+    for text in (script, python_env.build_script(spec, tmp_path), python_env.SHIM_TEXT):
+        assert subprocess.run(["bash", "-n"], input=text, text=True).returncode == 0, text
     with pytest.raises(InfraError, match="requirements.txt"):
         python_env.build_script(python_env.PythonSpec.from_mapping({"python": "3", "packages": "requirements.txt"}), tmp_path)
 
@@ -135,7 +138,7 @@ def test_gold_resolves_empty_does_not_python_env_docker(tmp_path, standin):
         theirs = get_eval_report(make_test_spec(instance), {"instance_id": iid, "model_patch": instance["patch"],
                                  "model_name_or_path": "gold"}, str(log_dir / "test_output.txt"), include_tests_status=True)
         assert ours == theirs
-        assert "/opt/gauntlet-env/bin/python" in log or "gauntlet-env" in log  # the eval ran in the spec's venv
+        assert "command not found" not in log and "/opt/gauntlet-env/lib/python3" in log  # the shim, the spec's venv
 
         empty = run([instance], empty_predictions([instance]), env, RunOptions(run_id="empty", output=tmp_path / "out"))
         assert empty["resolved_ids"] == []

@@ -166,11 +166,12 @@ def build_script(spec: PythonSpec, tree: Path, python_fallback: bool = False) ->
     lines = ["set -euxo pipefail", "cd /testbed"]
     create = f"uv venv --seed --python {q(spec.python)} {VENV}"
     if python_fallback:
-        lines.append(f"{create} || {{ echo 'gauntlet: Python {spec.python} is not to be had here; "
-                     f"using the image'\"'\"'s python3 instead (--python-fallback)'; uv venv --seed --python python3 {VENV}; }}")
+        say = f"gauntlet: Python {spec.python} is not to be had here; using the image python3 instead (--python-fallback)"
+        lines.append(f"{create} || {{ echo {q(say)}; uv venv --seed --python python3 {VENV}; }}")
     else:
-        lines.append(f"{create} || {{ echo 'gauntlet: Python {spec.python} (the instance spec) is neither on the image "
-                     "nor downloadable here; --python-fallback uses the image'\"'\"'s python3' >&2; exit 3; }}")
+        say = (f"gauntlet: Python {spec.python} (the instance spec) is neither on the image nor downloadable here; "
+               "--python-fallback uses the image python3")
+        lines.append(f"{create} || {{ echo {q(say)} >&2; exit 3; }}")
     lines += [f". {VENV}/bin/activate", f"python --version | tee {VENV}/gauntlet-python.txt"]
     pkgs = spec.packages.strip()
     if pkgs == "requirements.txt":
