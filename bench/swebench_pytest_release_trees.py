@@ -3,8 +3,8 @@
 Without GitHub the repository at an instance's base commit cannot be had; pytest's sdists on PyPI
 are its tree at each release (tests included).  For instances whose gold patch and test patch
 apply to a release tree that lacks the fix (``git apply --check``, and not ``--reverse``), this
-evaluates a derived row: the release tree committed (tagged with its version, for setuptools_scm)
-stands for the base commit, and the row's eval script is unchanged except for that commit id.  The
+evaluates a derived row: the release tree committed (tagged with its version, which setuptools_scm
+reads) stands for the base commit, and the row's eval script is unchanged except for that commit id.  The
 environment is built from SWE-bench's published spec of the row's (repo, version), read from the
 swebench 4.1.0 wheel on PyPI; the spec's Python (3.9) is not on this machine, so the image's
 python3 stands in (``python_fallback``), which the results record.  Gold should resolve, empty not.
@@ -58,6 +58,8 @@ def release_repo(store: Path, version: str, downloads: Path) -> tuple[Path, str]
     sh("git", "add", "-A", cwd=repo)
     sh("git", "commit", "-qm", f"pytest {version} (sdist)", cwd=repo)
     sh("git", "tag", version, cwd=repo)
+    # the base: a commit on top of the release, so that ``git show`` prints a commit, not the tree
+    sh("git", "commit", "-q", "--allow-empty", "-m", "base", cwd=repo)
     return repo, sh("git", "rev-parse", "HEAD", cwd=repo).strip()
 
 

@@ -110,6 +110,23 @@ def test_environment_yml_and_fallback(tmp_path):
         python_env.build_script(python_env.PythonSpec.from_mapping({"python": "3", "packages": "requirements.txt"}), tmp_path)
 
 
+def test_scm_version_of_a_checkout_without_tags(tmp_path):
+    """What setuptools_scm would read from a full clone, for the image's tagless copy."""
+    from swe_fixtures import git
+
+    from harness.benchmarks.swebench.repos import scm_version
+
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "a")
+    assert scm_version(tmp_path, "HEAD") is None
+    git(tmp_path, "tag", "v7.4.0")
+    assert scm_version(tmp_path, "HEAD") == "7.4.0"
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "b")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "c")
+    sha = git(tmp_path, "rev-parse", "--short=9", "HEAD").strip()
+    assert scm_version(tmp_path, "HEAD") == f"7.4.1.dev2+g{sha}"
+
+
 def test_spec_missing_for_instance_is_an_infrastructure_error(tmp_path, standin):
     instance, specs = standin
     env = OwnEnvironment("docker", tmp_path / "repos", get_plugin_manager(), env_specs=specs)
@@ -139,6 +156,7 @@ def test_gold_resolves_empty_does_not_python_env_docker(tmp_path, standin):
                                  "model_name_or_path": "gold"}, str(log_dir / "test_output.txt"), include_tests_status=True)
         assert ours == theirs
         assert "command not found" not in log and "/opt/gauntlet-env/lib/python3" in log  # the shim, the spec's venv
+        assert "Successfully installed verpin" in log  # the script's own offline `pip install -e .` builds
 
         empty = run([instance], empty_predictions([instance]), env, RunOptions(run_id="empty", output=tmp_path / "out"))
         assert empty["resolved_ids"] == []

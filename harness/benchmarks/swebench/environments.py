@@ -131,7 +131,7 @@ class OwnEnvironment(Environment):
                 session = self._plugin_session(instance, spec, tree)
                 testbed = session.workdir
             elif self.backend_name == "docker":
-                image = self._instance_image(instance, spec, tree)
+                image = self._instance_image(instance, spec, tree, source)
                 empty = Path(tmp) / "empty"
                 empty.mkdir()
                 session = self.backend.open(empty, image=image, limits=self.limits, network=False)
@@ -182,7 +182,7 @@ class OwnEnvironment(Environment):
                              f"{instance.get('version')!r} in {self.env_specs.source}")
         return found
 
-    def _instance_image(self, instance: dict, spec, tree: Path) -> str:
+    def _instance_image(self, instance: dict, spec, tree: Path, source: Path | None = None) -> str:
         """FROM the language image: the repository at /testbed, dependencies fetched, root user."""
         from harness.sandbox import images
 
@@ -190,7 +190,7 @@ class OwnEnvironment(Environment):
         self._record_image(base)
         py = self.python_spec(instance)
         if py is not None:
-            return self._python_image(instance, base, py, tree)
+            return self._python_image(instance, base, py, tree, source)
         prepare = "".join(f"RUN {cmd}\n" for cmd in spec.prepare)
         dockerfile = f"FROM {base}\nUSER root\nCOPY testbed /testbed\nWORKDIR /testbed\n{prepare}"
         key = hashlib.sha256(f"{dockerfile}{instance['repo']}{instance['base_commit']}".encode()).hexdigest()[:12]
@@ -199,13 +199,15 @@ class OwnEnvironment(Environment):
         self._record_image(built)
         return built
 
-    def _python_image(self, instance: dict, base: str, py, tree: Path) -> str:
+    def _python_image(self, instance: dict, base: str, py, tree: Path, source: Path | None) -> str:
         """The instance's venv built from its install spec (``python_env``), with the conda shim."""
         from harness.benchmarks.swebench import python_env
+        from harness.benchmarks.swebench.repos import scm_version
         from harness.sandbox import images
 
-        script = python_env.build_script(py, tree, self.python_fallback)
-        dockerfile = python_env.dockerfile(base)
+        version = scm_version(source, instance["base_commit"]) if source is not None else None
+        script = python_env.build_script(py, tree, self.python_fallback, version)
+        dockerfile = python_env.dockerfile(base, version)
         key = hashlib.sha256(f"{dockerfile}{script}{instance['repo']}{instance['base_commit']}".encode()).hexdigest()[:12]
         tag = f"gauntlet-swe/{instance['instance_id'].lower()}:{key}"
         with tempfile.TemporaryDirectory(prefix="gauntlet-env-") as tmp:

@@ -158,12 +158,30 @@ def environment_yml_requirements(text: str) -> list[str]:
     return out
 
 
-def build_script(spec: PythonSpec, tree: Path, python_fallback: bool = False) -> str:
+def build_requirements(tree: Path) -> list[str]:
+    """The repository's ``[build-system] requires`` (pyproject.toml), else setuptools and wheel."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((tree / "pyproject.toml").read_text(encoding="utf-8"))
+        return [str(r) for r in data["build-system"]["requires"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ["setuptools", "wheel"]
+
+
+def build_script(spec: PythonSpec, tree: Path, python_fallback: bool = False, scm_version: str | None = None) -> str:
     """The bash script (run in the instance image's build, with network, in /testbed) that makes the
     venv, installs the spec's packages and runs its pre_install and install commands, in the order
-    SWE-bench's environment and repository scripts use."""
+    SWE-bench's environment and repository scripts use.
+
+    The evaluation runs offline, and its script's own ``pip install -e .`` must then work without
+    an index: the project's build requirements go into the venv, and the image turns pip's build
+    isolation off (``dockerfile``).  ``scm_version``: what setuptools_scm would read from a full
+    clone (``repos.scm_version``), since the image's copy has no tags."""
     q = shlex.quote
     lines = ["set -euxo pipefail", "cd /testbed"]
+    if scm_version:
+        lines.append(f"export SETUPTOOLS_SCM_PRETEND_VERSION={q(scm_version)}")
     create = f"uv venv --seed --python {q(spec.python)} {VENV}"
     if python_fallback:
         say = f"gauntlet: Python {spec.python} is not to be had here; using the image python3 instead (--python-fallback)"
@@ -190,18 +208,21 @@ def build_script(spec: PythonSpec, tree: Path, python_fallback: bool = False) ->
         lines.append("python -m pip install " + " ".join(q(conda_to_pip(r)) for r in shlex.split(pkgs)))
     if spec.pip_packages:
         lines.append("python -m pip install " + " ".join(q(p) for p in spec.pip_packages))
+    lines.append("python -m pip install " + " ".join(q(r) for r in build_requirements(tree)))
     lines += list(spec.pre_install)
     if spec.install:
         lines.append(spec.install)
     return "\n".join(lines) + "\n"
 
 
-def dockerfile(base: str, *, user_root: bool = True) -> str:
-    """FROM the Python language image: the repository at /testbed, the environment built by
-    ``gauntlet-env.sh`` (context file), the conda shim, the venv first on PATH."""
+def dockerfile(base: str, scm_version: str | None = None) -> str:
+    """FROM the Python language image: the repository at /testbed, the environment built by the
+    context folder's ``build.sh``, the conda shim, the venv first on PATH, pip's build isolation off
+    (``PIP_NO_BUILD_ISOLATION=0`` means off) so that an offline ``pip install -e .`` builds."""
     shim_dir = str(Path(SHIM).parent)
-    return (f"FROM {base}\n" + ("USER root\n" if user_root else "")
+    scm = f"ENV SETUPTOOLS_SCM_PRETEND_VERSION={json.dumps(scm_version)}\n" if scm_version else ""
+    return (f"FROM {base}\nUSER root\n" + scm
             + "COPY testbed /testbed\nCOPY gauntlet-env /tmp/gauntlet-env\nWORKDIR /testbed\n"
             + f"RUN mkdir -p {shim_dir} && cp /tmp/gauntlet-env/activate {SHIM} "
             + "&& bash /tmp/gauntlet-env/build.sh && rm -rf /tmp/gauntlet-env /root/.cache\n"
-            + f"ENV PATH={VENV}/bin:$PATH VIRTUAL_ENV={VENV}\n")
+            + f"ENV PATH={VENV}/bin:$PATH VIRTUAL_ENV={VENV} PIP_NO_BUILD_ISOLATION=0\n")
