@@ -27,6 +27,10 @@ from harness.errors import InfraError, UsageError
 VENV = "/opt/gauntlet-env"  # the instance's Python environment (the official images' conda env "testbed")
 SHIM = "/opt/miniconda3/bin/activate"  # what every official Python eval script sources
 SPECS_MODULE = "swebench/harness/constants/python.py"
+# A conda environment comes with setuptools and wheel; the venv gets them too, of the time SWE-bench's
+# environments were made (the specs pin setuptools 68 where they pin it): newer ones turn
+# pkg_resources' deprecation into a UserWarning that the repositories' own tests of that time fail on.
+SEED = ("setuptools<70", "wheel")
 
 # The shim: sourcing it activates the venv, and ``conda activate <any name>`` does the same.
 SHIM_TEXT = f"""\
@@ -190,7 +194,8 @@ def build_script(spec: PythonSpec, tree: Path, python_fallback: bool = False, sc
         say = (f"gauntlet: Python {spec.python} (the instance spec) is neither on the image nor downloadable here; "
                "--python-fallback uses the image python3")
         lines.append(f"{create} || {{ echo {q(say)} >&2; exit 3; }}")
-    lines += [f". {VENV}/bin/activate", f"python --version | tee {VENV}/gauntlet-python.txt"]
+    lines += [f". {VENV}/bin/activate", f"python --version | tee {VENV}/gauntlet-python.txt",
+              "python -m pip install " + " ".join(q(r) for r in SEED)]
     pkgs = spec.packages.strip()
     if pkgs == "requirements.txt":
         found = [p for p in spec.reqs_paths if (tree / p).is_file()]
