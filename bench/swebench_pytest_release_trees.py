@@ -71,6 +71,19 @@ def applies(repo: Path, patch: str, reverse: bool = False) -> bool:
         return subprocess.run(args, cwd=repo, capture_output=True).returncode == 0
 
 
+def absent(repo: Path, test_ids: list[str] | None) -> list[str]:
+    """The tests (``file::[Class::]name[params]``) whose function the release tree does not define:
+    a failure of theirs is the stand-in tree's (added between the release and the base commit)."""
+    out = []
+    for t in test_ids or []:
+        path, *_, name = t.split("::")
+        name = name.split("[")[0]
+        f = repo / path
+        if not f.is_file() or f"def {name}(" not in f.read_text(encoding="utf-8"):
+            out.append(t)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder with lite-test.parquet and verified-test.parquet")
@@ -102,6 +115,7 @@ def main() -> None:
                           "seconds": round(time.monotonic() - t0, 1),
                           "f2p_failed": (status.get("FAIL_TO_PASS") or {}).get("failure"),
                           "p2p_failed": (status.get("PASS_TO_PASS") or {}).get("failure")}
+        rec["p2p_absent_from_release_tree"] = absent(repo, rec["gold"]["p2p_failed"])
         image = next((n for n in env.images if n.startswith("gauntlet-swe/")), None)
         if image:
             from harness.sandbox import images
