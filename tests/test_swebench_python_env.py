@@ -170,3 +170,15 @@ def test_gold_resolves_empty_does_not_python_env_docker(tmp_path, standin):
             for c in client.containers.list(all=True, filters={"ancestor": name, "label": "gauntlet=1"}):
                 c.remove(force=True)  # the warm pool's
             client.images.remove(name, force=True)
+
+
+def test_env_specs_only_in_own_mode(tmp_path, standin):
+    from harness.benchmarks.swebench.plan import Plan, open_environment
+
+    instance, specs = standin
+    official = Plan([instance], {}, "official", "docker", None, "gold")
+    with pytest.raises(UsageError, match="own mode"):
+        open_environment(official, env_specs=specs)
+    own = Plan([instance], {}, "own", "docker", tmp_path / "repos", "gold")
+    env = open_environment(own, env_specs=specs, python_fallback=True)
+    assert env.python_spec(instance).pip_packages == ("pytest==8.3.5",) and env.python_fallback
