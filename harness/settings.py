@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GAUNTLET_UNSAFE_HOST", "flag", "off; any value but empty or `0` turns it on", USERS,
             "Run the local backend and the solution executor without their jail (trusted code only); `--unsafe-host` sets it."),
     Setting("GAUNTLET_BASE_IMAGE", "image name", "each plugin's base image", USERS,
-            "Replaces the base of every language image, e.g. `gauntlet-base:bookworm` from `gauntlet images bootstrap`.",
+            "Replaces the base of every language image, e.g. `gauntlet-base:trixie` from `gauntlet images bootstrap`.",
             forwarded=True),
     Setting("GAUNTLET_IMAGE_REGISTRY", "registry (`host[:port][/prefix]`)", "none: images are built locally", USERS,
             "A missing language image is first pulled from here as `REG/<tag>`; `--image-registry` overrides it per command.",

@@ -27,7 +27,7 @@ def check_cmd(
     network: bool = typer.Option(False, help="Give the sandbox network access (off by default)."),
     base_image: Optional[str] = typer.Option(
         None, "--base-image",
-        help="Docker: build the language image on this base (e.g. gauntlet-base:bookworm from `gauntlet images "
+        help="Docker: build the language image on this base (e.g. gauntlet-base:trixie from `gauntlet images "
              "bootstrap`) instead of the plugin's official one."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome and reward as one JSON document."),
 ) -> None:
@@ -39,7 +39,7 @@ def check_cmd(
 
       gauntlet check examples/python/slugify --patch examples/python/slugify/fix.diff --json
 
-      gauntlet check examples/python/slugify --backend docker --base-image gauntlet-base:bookworm
+      gauntlet check examples/python/slugify --backend docker --base-image gauntlet-base:trixie
     """
     from harness.evaluate import CheckOptions, check
     from harness.rewards import reward_for

@@ -25,7 +25,7 @@ def list_() -> None:
     console.print(t)
 
 
-@images_app.command(epilog="Example: gauntlet images build python --base-image gauntlet-base:bookworm")
+@images_app.command(epilog="Example: gauntlet images build python --base-image gauntlet-base:trixie")
 def build(
     language: Optional[list[str]] = typer.Argument(None, help="Languages to build (default: every installed plugin)."),
     base_image: Optional[str] = typer.Option(None, "--base-image", help="Base image instead of the official one (no registry)."),
@@ -48,13 +48,14 @@ def build(
 
 
 @images_app.command()
-def bootstrap(name: str = typer.Option("gauntlet-base:bookworm", help="Name of the image to create."),
-              suite: str = typer.Option("bookworm", help="Debian suite.")) -> None:
-    """Make a Debian base image without any registry (debootstrap + docker import; needs root)."""
+def bootstrap(name: Optional[str] = typer.Option(None, help="Name of the image to create [default: gauntlet-base:SUITE]."),
+              suite: str = typer.Option("trixie", help="Debian suite: trixie (cargo 1.85, Go 1.24, Node 20, "
+                                        "Python 3.13) or bookworm (older toolchains: cargo 1.63, Go 1.19).")) -> None:
+    """Make a Debian base image without any registry (debootstrap + docker import; needs root, a few minutes)."""
     from harness.sandbox import images
 
     with console.status("bootstrapping") as status:
-        images.bootstrap(name, suite, progress=status.update)
+        name = images.bootstrap(name, suite, progress=status.update)
     console.print(f"created {name}; use it with --base-image {name} or GAUNTLET_BASE_IMAGE={name}")
 
 

@@ -76,6 +76,15 @@ def swebench(
     push_images: bool = typer.Option(
         False, "--push-images", help="Own mode with --image-registry: push a language image built here to the registry."
     ),
+    env_specs: Optional[Path] = typer.Option(
+        None, "--env-specs",
+        help="Own mode, Python instances: SWE-bench's install specs per (repo, version), from a .json file, a swebench "
+             "2-4 wheel (pip download --no-deps swebench==4.1.0) or its harness/constants/python.py; each instance "
+             "gets a venv from its spec (docs/swebench-environments.md).",
+    ),
+    python_fallback: bool = typer.Option(
+        False, "--python-fallback", help="With --env-specs: use the image's python3 when the spec's Python is not to be had."
+    ),
     runner_kind: str = runner_option(),
     old_executor: Optional[str] = old_executor_option(),
     ray_address: Optional[str] = ray_address_option(),
@@ -105,7 +114,8 @@ def swebench(
     runner = open_runner(runner_kind, ray_address, old_executor=old_executor)
     try:  # with a job runner, each node opens its own environment
         env = open_environment(p, clone=clone, fetch_deps=fetch_deps, registry=image_registry, push=push_images,
-                               remote=runner is not None, network=network)
+                               remote=runner is not None, network=network, env_specs=env_specs,
+                               python_fallback=python_fallback)
     except BaseException:
         if runner is not None:
             runner.close()

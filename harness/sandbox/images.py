@@ -38,7 +38,8 @@ OWNER_LABEL = "gauntlet.owner"  # host:pid of the harness process that made it
 CACHE_LABEL = "gauntlet.cache"
 CACHE_WORKSPACE_LABEL = "gauntlet.cache.workspace"
 CA_NAME = "ca-certificates.crt"
-BOOTSTRAP_NAME = "gauntlet-base:bookworm"
+BOOTSTRAP_SUITE = "trixie"  # Debian 13: cargo 1.85 (sparse index, edition 2024), Go 1.24, Node 20, Python 3.13
+BOOTSTRAP_NAME = f"gauntlet-base:{BOOTSTRAP_SUITE}"
 
 
 _client = None
@@ -79,9 +80,12 @@ def base_image_for(spec: ImageSpec, override: str | None = None) -> str:
 def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[str], None] | None) -> str:
     """The base to build on: the one asked for (``override``, ``GAUNTLET_BASE_IMAGE``) as it is;
     else the plugin's official base, unless it is neither here nor pullable (no registry) while a
-    bootstrapped base is here: then that one, and the user is told."""
+    bootstrapped base is here (trixie preferred, else bookworm): then that one, and the user is told."""
     base = base_image_for(spec, override)
-    if override or settings.base_image() or exists(base) or not exists(BOOTSTRAP_NAME):
+    if override or settings.base_image() or exists(base):
+        return base
+    bootstrapped = next((name for name in (BOOTSTRAP_NAME, "gauntlet-base:bookworm") if exists(name)), None)
+    if bootstrapped is None:
         return base
     from docker.errors import APIError
 
@@ -91,9 +95,9 @@ def _available_base(spec: ImageSpec, override: str | None, progress: Callable[[s
     except APIError as e:
         why = str(e.explanation or e).splitlines()[0][:200]
         message = (f"the official base image {base} is not here and cannot be pulled ({why}); building on the "
-                   f"bootstrapped {BOOTSTRAP_NAME} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
+                   f"bootstrapped {bootstrapped} instead (--base-image or GAUNTLET_BASE_IMAGE choose another)")
         (progress or log.warning)(message)
-        return BOOTSTRAP_NAME
+        return bootstrapped
 
 
 def ca_bundle() -> Path | None:
@@ -351,9 +355,13 @@ def prune(images: bool = False) -> tuple[int, int]:
     return len(strays), removed
 
 
-def bootstrap(name: str = BOOTSTRAP_NAME, suite: str = "bookworm", mirror: str | None = None,
+def bootstrap(name: str | None = None, suite: str = BOOTSTRAP_SUITE, mirror: str | None = None,
               progress: Callable[[str], None] | None = None) -> str:
-    """A Debian base image made with no registry at all: debootstrap, then ``docker import``."""
+    """A Debian base image made with no registry at all: debootstrap, then ``docker import``.
+
+    ``name`` defaults to ``gauntlet-base:<suite>``.  trixie is the default suite: its toolchains
+    meet what current code needs (bookworm's cargo 1.63 cannot read crates.io's sparse index)."""
+    name = name or f"gauntlet-base:{suite}"
     if not shutil.which("debootstrap"):
         raise SandboxError("debootstrap is not installed: apt-get install debootstrap")
     if os.geteuid() != 0:

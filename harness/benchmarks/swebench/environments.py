@@ -9,7 +9,10 @@
   the plugin's ``ImageSpec.prepare`` commands, with network, then evaluation without network);
   under the local backend the same commands run in a networked session first.  The plugin's
   language image is built where the instance runs, or pulled from ``registry`` (REG/<tag>) when
-  that has it (``push``: a build is pushed there for the other nodes).
+  that has it (``push``: a build is pushed there for the other nodes).  Python instances whose
+  (repo, version) has an install spec (``env_specs``: SWE-bench's published specs, see
+  ``python_env``) get a venv built from it instead of the plugin's ``prepare`` commands, and the
+  eval script's conda activation is satisfied by a shim.
 """
 
 from __future__ import annotations
@@ -89,8 +92,16 @@ class OwnEnvironment(Environment):
     mode = "own"
 
     def __init__(self, backend: str, repos: Path, pm, clone: bool = False, limits: Limits | None = None,
-                 fetch_deps: bool = False, registry: str | None = None, push: bool = False):
+                 fetch_deps: bool = False, registry: str | None = None, push: bool = False,
+                 env_specs: str | Path | None = None, python_fallback: bool = False):
+        """``env_specs``: where Python instances' install specs come from (``python_env.load_specs``:
+        a JSON file, a swebench 2-4 wheel, or by default an installed swebench that has them);
+        ``python_fallback``: build on the image's python3 when the spec's Python is not to be had."""
         super().__init__(limits)
+        from harness.benchmarks.swebench.python_env import load_specs
+
+        self.env_specs = load_specs(env_specs)
+        self.python_fallback = python_fallback
         self.registry, self.push = registry, push
         self.fetch_deps = fetch_deps
         self.backend_name = backend
@@ -124,12 +135,15 @@ class OwnEnvironment(Environment):
                 session = self._plugin_session(instance, spec, tree)
                 testbed = session.workdir
             elif self.backend_name == "docker":
-                image = self._instance_image(instance, spec, tree)
+                image = self._instance_image(instance, spec, tree, source)
                 empty = Path(tmp) / "empty"
                 empty.mkdir()
                 session = self.backend.open(empty, image=image, limits=self.limits, network=False)
                 testbed = "/testbed"
             else:
+                if self.python_spec(instance) is not None:
+                    raise InfraError(f"{instance['instance_id']}: Python environments from install specs are built "
+                                     "as Docker images (--backend docker)")
                 session = self._prepared_local_session(tree, spec)
                 testbed = session.workdir
             try:
@@ -161,17 +175,50 @@ class OwnEnvironment(Environment):
             self._record_image(session.protections["image"])
         return session
 
-    def _instance_image(self, instance: dict, spec, tree: Path) -> str:
+    def python_spec(self, instance: dict):
+        """The install spec of a Python instance (None: the plugin's prepare commands are used);
+        an ``InfraError`` when specs were given but do not know the instance's (repo, version)."""
+        if self.language_of(instance) != "python" or self.env_specs is None:
+            return None
+        found = self.env_specs.for_instance(instance)
+        if found is None:
+            raise InfraError(f"{instance['instance_id']}: no environment spec for {instance.get('repo')} version "
+                             f"{instance.get('version')!r} in {self.env_specs.source}")
+        return found
+
+    def _instance_image(self, instance: dict, spec, tree: Path, source: Path | None = None) -> str:
         """FROM the language image: the repository at /testbed, dependencies fetched, root user."""
         from harness.sandbox import images
 
         base = images.build(spec, registry=self.registry, push_built=self.push)
         self._record_image(base)
+        py = self.python_spec(instance)
+        if py is not None:
+            return self._python_image(instance, base, py, tree, source)
         prepare = "".join(f"RUN {cmd}\n" for cmd in spec.prepare)
         dockerfile = f"FROM {base}\nUSER root\nCOPY testbed /testbed\nWORKDIR /testbed\n{prepare}"
         key = hashlib.sha256(f"{dockerfile}{instance['repo']}{instance['base_commit']}".encode()).hexdigest()[:12]
         tag = f"gauntlet-swe/{instance['instance_id'].lower()}:{key}"
         built = images.build_context(tag, dockerfile, {"testbed": tree})
+        self._record_image(built)
+        return built
+
+    def _python_image(self, instance: dict, base: str, py, tree: Path, source: Path | None) -> str:
+        """The instance's venv built from its install spec (``python_env``), with the conda shim."""
+        from harness.benchmarks.swebench import python_env
+        from harness.benchmarks.swebench.repos import scm_version
+        from harness.sandbox import images
+
+        version = scm_version(source, instance["base_commit"]) if source is not None else None
+        script = python_env.build_script(py, tree, self.python_fallback, version)
+        dockerfile = python_env.dockerfile(base, version)
+        key = hashlib.sha256(f"{dockerfile}{script}{instance['repo']}{instance['base_commit']}".encode()).hexdigest()[:12]
+        tag = f"gauntlet-swe/{instance['instance_id'].lower()}:{key}"
+        with tempfile.TemporaryDirectory(prefix="gauntlet-env-") as tmp:
+            ctx = Path(tmp)
+            (ctx / "build.sh").write_text(script)
+            (ctx / "activate").write_text(python_env.SHIM_TEXT)
+            built = images.build_context(tag, dockerfile, {"testbed": tree, "gauntlet-env": ctx})
         self._record_image(built)
         return built
 

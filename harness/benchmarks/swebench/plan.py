@@ -91,12 +91,16 @@ def plan(
 
 
 def open_environment(p: Plan, *, clone: bool = False, fetch_deps: bool = False, registry: str | None = None,
-                     push: bool = False, remote: bool = False, pm=None, network: bool = True):
+                     push: bool = False, remote: bool = False, pm=None, network: bool = True,
+                     env_specs: Path | None = None, python_fallback: bool = False):
     """The environment of ``p``: official (the rows' images) or own (the plugin's image and the
-    clones in ``p.repos``); ``remote``: a description that each node of a job executor opens itself.
+    clones in ``p.repos``); ``remote``: a description that each node of a job runner opens itself.
     ``network``: official mode's eval scripts run with network, as the official harness's do; own
     mode evaluates offline whatever it says (its dependencies are fetched when its image is built).
+    ``env_specs`` / ``python_fallback``: Python instances' environments (``python_env``; own mode).
     ``SandboxError`` (an infrastructure error) when it cannot be opened here."""
+    if env_specs is not None and (p.mode != "own" or remote):
+        raise UsageError("--env-specs works in own mode (--mode own), without a job runner (--runner ray)")
     if remote:
         from harness.benchmarks.swebench.remote import RemoteEnvironment
 
@@ -109,4 +113,4 @@ def open_environment(p: Plan, *, clone: bool = False, fetch_deps: bool = False, 
     from harness.plugins import get_plugin_manager
 
     return OwnEnvironment(p.backend, p.repos, pm or get_plugin_manager(), clone=clone, fetch_deps=fetch_deps,
-                          registry=registry, push=push)
+                          registry=registry, push=push, env_specs=env_specs, python_fallback=python_fallback)

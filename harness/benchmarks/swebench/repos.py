@@ -2,7 +2,7 @@
 
 ``DIR/<owner>__<name>`` (or ``DIR/<owner>/<name>``) holds a clone; where the network allows, a
 missing one is cloned on demand.  An instance's tree is checked out with only its base commit
-(``git fetch --depth 1``), so the eval script's ``git checkout <base_commit> -- tests`` works while
+(``git fetch --depth 2``: the commit and its parent), so the eval script's ``git checkout <base_commit> -- tests`` works while
 the copy stays small.
 """
 
@@ -40,13 +40,34 @@ def checkout(source: Path, commit: str, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     _git(["init", "--quiet"], cwd=dest)
     try:
-        _git(["fetch", "--quiet", "--depth", "1", str(source.resolve()), commit], cwd=dest)
+        # depth 2: the commit's parent too, so that the eval script's ``git show`` prints the
+        # commit's own diff (as in a full clone), not the whole tree as added
+        _git(["fetch", "--quiet", "--depth", "2", str(source.resolve()), commit], cwd=dest)
     except InfraError as e:
         raise InfraError(f"commit {commit} is not in {source}: {e}") from e
     _git(["checkout", "--quiet", "FETCH_HEAD"], cwd=dest)
     _git(["config", "user.email", "gauntlet@localhost"], cwd=dest)
     _git(["config", "user.name", "gauntlet"], cwd=dest)
     return dest
+
+
+def scm_version(source: Path, commit: str) -> str | None:
+    """The version setuptools_scm would give a full clone at ``commit`` (the instance image's copy has
+    no tags): the nearest tag when the commit is tagged, else its next version as a dev release
+    (``7.4.0`` 46 commits on: ``7.4.1.dev46+g<sha>``); None without a version tag."""
+    import re
+
+    r = subprocess.run(["git", "describe", "--tags", "--long", "--abbrev=9", commit], cwd=source,
+                       capture_output=True, text=True)
+    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)-(\d+)-g([0-9a-f]+)", r.stdout.strip()) if r.returncode == 0 else None
+    if not m:
+        return None
+    tag, distance, sha = m.group(1), int(m.group(2)), m.group(3)
+    if distance == 0:
+        return tag
+    parts = tag.split(".")
+    parts[-1] = str(int(parts[-1]) + 1)
+    return f"{'.'.join(parts)}.dev{distance}+g{sha}"
 
 
 def _git(args: list[str], cwd: Path) -> str:

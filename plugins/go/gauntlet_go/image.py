@@ -1,9 +1,9 @@
 """The Docker image Go code runs in: the go command, gofmt, git.
 
 The default base is the official ``golang:1-bookworm`` (latest Go 1.x, gcc for cgo, git).  On a bare
-Debian bookworm base (CI bootstraps one with debootstrap, without a registry) Go comes from Debian's
-``golang-go`` package (Go 1.19: ``go test -json``, ``go vet -json`` and the compiler's messages are
-the same; modules whose ``go.mod`` needs a newer Go fail with a clear toolchain error).  A
+Debian base (CI bootstraps one with debootstrap, without a registry) Go comes from Debian's
+``golang-go`` package: Go 1.24 on trixie; 1.19 on bookworm, where modules whose ``go.mod`` needs a
+newer Go fail with a clear toolchain error.  jq and patch are there for SWE-bench eval scripts.  A
 build-context file named by ``CA_CERT_FILE`` (e.g. ``ca-certificates.crt``) is trusted when given,
 for module downloads through a TLS proxy.  The build and module caches are made writable for the
 non-root user; the plugin points GOCACHE and GOMODCACHE at the sandbox's cache dirs anyway.
@@ -29,7 +29,7 @@ RUN if [ -n "$CA_CERT_FILE" ] && [ -f "/tmp/gauntlet-context/$CA_CERT_FILE" ]; t
     fi; rm -rf /tmp/gauntlet-context
 ENV PATH=/usr/local/go/bin:/go/bin:${PATH}
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends ca-certificates git util-linux \\
+ && apt-get install -y --no-install-recommends ca-certificates git jq patch util-linux \\
  && if ! command -v go >/dev/null; then \\
       apt-get install -y --no-install-recommends golang-go gcc libc6-dev; \\
     fi \\
@@ -50,7 +50,7 @@ def image_spec() -> ImageSpec:
         language="go",
         dockerfile=DOCKERFILE,
         base_image=BASE_IMAGE,
-        tools={"go": "1 (latest stable; Debian's 1.19 on a bare bookworm base)", "gofmt": "matching go",
-               "go vet": "matching go"},
+        tools={"go": "1 (latest stable; Debian's on a bare base: 1.24 trixie, 1.19 bookworm)", "gofmt": "matching go",
+               "go vet": "matching go", "jq": "debian", "patch": "debian", "git": "debian"},
         prepare=PREPARE,
     )

@@ -1,10 +1,11 @@
 """The Docker image Rust code runs in: cargo, rustc, clippy, git.
 
 The default base is the official ``rust:1-slim-bookworm`` (rustup; its minimal profile lacks
-clippy, which ``rustup component add`` brings).  On a bare Debian bookworm base (CI bootstraps one
-with debootstrap, without a registry) cargo, rustc and clippy come from Debian's packages
-(``cargo``, ``rustc``, ``rust-clippy``: Rust 1.63 / cargo 0.66, older but enough for libtest's JSON
-and ``--message-format=json``).  A build-context file named by ``CA_CERT_FILE`` (e.g.
+clippy, which ``rustup component add`` brings).  On a bare Debian base (CI bootstraps one with
+debootstrap, without a registry) cargo, rustc and clippy come from Debian's packages (``cargo``,
+``rustc``, ``rust-clippy``): trixie's Rust 1.85 reads crates.io's sparse index and builds edition
+2024 crates; bookworm's 1.63 does neither (enough for libtest's JSON and ``--message-format=json``).
+jq, patch and git are there for SWE-bench eval scripts.  A build-context file named by ``CA_CERT_FILE`` (e.g.
 ``ca-certificates.crt``) is trusted when given, for cargo's downloads through a TLS proxy.
 """
 
@@ -27,7 +28,7 @@ RUN if [ -n "$CA_CERT_FILE" ] && [ -f "/tmp/gauntlet-context/$CA_CERT_FILE" ]; t
       cp "/tmp/gauntlet-context/$CA_CERT_FILE" /usr/local/share/ca-certificates/gauntlet-extra.crt; \\
     fi; rm -rf /tmp/gauntlet-context
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends ca-certificates git util-linux \\
+ && apt-get install -y --no-install-recommends ca-certificates git jq patch util-linux \\
  && if ! command -v cargo >/dev/null; then \\
       apt-get install -y --no-install-recommends cargo rustc rust-clippy gcc libc6-dev; \\
     fi \\
@@ -51,7 +52,8 @@ def image_spec() -> ImageSpec:
         language="rust",
         dockerfile=DOCKERFILE,
         base_image=BASE_IMAGE,
-        tools={"cargo": "1 (latest stable; Debian's 0.66 on a bare bookworm base)",
-               "rustc": "1 (latest stable; Debian's 1.63 on a bare bookworm base)", "clippy": "matching rustc"},
+        tools={"cargo": "1 (latest stable; Debian's on a bare base: 1.85 trixie, 0.66 bookworm)",
+               "rustc": "1 (latest stable; Debian's on a bare base: 1.85 trixie, 1.63 bookworm)", "clippy": "matching rustc",
+               "jq": "debian", "patch": "debian", "git": "debian"},
         prepare=PREPARE,
     )

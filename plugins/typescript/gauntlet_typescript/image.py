@@ -1,9 +1,10 @@
 """The Docker image TypeScript / JavaScript code runs in: Node.js LTS with npm, git and typescript@5.
 
-The default base is the official ``node:22-bookworm-slim``.  On a bare Debian bookworm base (CI
-bootstraps one with debootstrap, without a registry) node and npm come from Debian's packages, and
-since that node (18) is older than current vite / vitest accept, Node 22 itself is installed from the
-npm registry's ``node-linux-<arch>`` package and put first on PATH.
+The default base is the official ``node:22-bookworm-slim``.  On a bare Debian base (CI
+bootstraps one with debootstrap, without a registry) node and npm come from Debian's packages
+(trixie: Node 20); where that node is older than 20 (bookworm's 18), as current vite / vitest
+need, Node 22 itself is installed from the npm registry's ``node-linux-<arch>`` package and put first
+on PATH.  jq and patch are there for SWE-bench eval scripts (JS instances call ``jq``).
 typescript@5 is installed globally from the npm registry for packages that type-check without
 their own compiler (TypeScript 7 changed the compiler API that tools rely on: pin 5).
 A build-context file ``ca-certificates.crt`` (build arg ``CA_CERT_FILE``) is trusted when given.
@@ -30,7 +31,7 @@ RUN if [ -n "$CA_CERT_FILE" ] && [ -f "/tmp/gauntlet-context/$CA_CERT_FILE" ]; t
       cp "/tmp/gauntlet-context/$CA_CERT_FILE" /usr/local/share/ca-certificates/gauntlet-extra.crt; \\
     fi; rm -rf /tmp/gauntlet-context
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends ca-certificates git \\
+ && apt-get install -y --no-install-recommends ca-certificates git jq patch \\
  && if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \\
       apt-get install -y --no-install-recommends nodejs npm; \\
     fi \\
@@ -67,6 +68,7 @@ def image_spec() -> ImageSpec:
         dockerfile=DOCKERFILE,
         base_image=BASE_IMAGE,
         build_args={"TYPESCRIPT_VERSION": TYPESCRIPT},
-        tools={"node": "22 (LTS; node-linux-<arch>@22 from npm on a bare bookworm base)", "npm": "bundled", "typescript": TYPESCRIPT},
+        tools={"node": "22 (LTS; node-linux-<arch>@22 from npm on a bare bookworm base)", "npm": "bundled", "typescript": TYPESCRIPT,
+               "jq": "debian", "patch": "debian", "git": "debian"},
         prepare=PREPARE,
     )
