@@ -37,15 +37,19 @@ from harness.sandbox import get_backend
 
 
 def load_task(value: Any) -> dict | None:
-    """A task from a dataset cell; None when the row is not a Gauntlet task."""
-    if value is None or value == "":
-        return None
+    """A task from a dataset cell; None when the row is not a Gauntlet task.
+
+    A column stored as a dict becomes an Arrow struct with the union of every row's keys, the
+    missing ones None; those are dropped, so a row's shape is decided by the fields it has.  Arrays
+    that came through pandas/numpy become lists."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = json.loads(value) if value else None
         except json.JSONDecodeError:
             return None
-    return value if isinstance(value, dict) and value.get("kind") in ("solution", "repository") else None
+    if not isinstance(value, dict) or value.get("kind") not in ("solution", "repository"):
+        return None
+    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in value.items() if v is not None}
 
 
 @dataclass

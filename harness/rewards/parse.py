@@ -4,8 +4,13 @@ Two shapes are read:
 - Harmony-style tool calls: ``<|channel|>commentary to=functions.apply_patch <|constrain|>json
   <|message|>{...}<|call|>``, or JSON objects ``{"name": "apply_patch", "arguments": {...}}``;
   ``apply_patch`` carries the patch, ``write_solution`` / ``submit`` carry code.  A call whose
-  arguments are not valid JSON, or that lacks its payload, is malformed.
+  arguments are not valid JSON, or that lacks its payload, is malformed.  Frameworks that decode
+  with ``skip_special_tokens=True`` (verl, TRL) hand over the Harmony call without its markers
+  (``assistantcommentary to=functions.submit json{...}``): that form is read too.
 - Markdown fences: the last fenced block (```diff for patches, any language for code).
+
+Chat completions (lists of messages) become text with ``completion_text``: only the assistant's
+turns count, with their structured ``tool_calls`` as JSON lines; tool results are not graded.
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
-_HARMONY = re.compile(r"to=functions\.(\w+)[^<]*?(?:<\|constrain\|>\s*json\s*)?<\|message\|>(.*?)(?:<\|call\|>|<\|end\|>|$)", re.S)
+_HARMONY = re.compile(r"to=functions\.(\w+)[^<]*?(?:<\|channel\|>\w+\s*)?(?:<\|constrain\|>\s*json\s*)?<\|message\|>(.*?)"
+                      r"(?:<\|call\|>|<\|end\|>|$)", re.S)
+# The same call after the special tokens were stripped: the recipient may run into the channel name
+# (``to=functions.submitcommentary json{``) or the constraint (``to=functions.submitjson{``).
+_HARMONY_BARE = re.compile(r"to=functions\.(\w+?)(?:commentary|analysis)?\s*(?:json)?\s*(?=\{)")
 _FENCE = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)```", re.S)
 _PATCH_KEYS = ("patch", "diff", "input")
 _CODE_KEYS = ("code", "solution", "content")
@@ -35,8 +45,23 @@ class Parsed:
                 "artefact_chars": len(self.artefact or "")}
 
 
+def _bare_harmony(text: str) -> list[tuple[str, str]]:
+    """Harmony calls whose special tokens were stripped: the arguments are the JSON object that follows."""
+    calls, decoder = [], json.JSONDecoder()
+    for m in _HARMONY_BARE.finditer(text):
+        try:
+            _, end = decoder.raw_decode(text, m.end())
+            calls.append((m.group(1), text[m.end():end]))
+        except json.JSONDecodeError:
+            nxt = _HARMONY_BARE.search(text, m.end())
+            calls.append((m.group(1), text[m.end():nxt.start() if nxt else len(text)].strip()))
+    return calls
+
+
 def _tool_calls(text: str) -> list[tuple[str, str]]:
     calls = [(m.group(1), m.group(2).strip()) for m in _HARMONY.finditer(text)]
+    if "<|message|>" not in text:
+        calls += _bare_harmony(text)
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("{") and '"name"' in line and '"arguments"' in line:
@@ -80,3 +105,36 @@ def parse_completion(text: str, want: str) -> Parsed:
     if blocks:
         return Parsed(blocks[-1][1], "code", "fence", None, len(calls))
     return Parsed(None, "none", "none", "no code found (no fenced code block, no submit call)", len(calls))
+
+
+def completion_text(completion: Any) -> str:
+    """The text to grade.  A string as it is; a chat completion (a message or a list of them): the
+    assistant turns only (a tool's output may hold code that is not the answer), their content
+    parts joined, each structured tool call (``{"type": "function", "function": {...}}`` from
+    transformers' ``parse_response``, or ``{"name", "arguments"}``) as a JSON line."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        completion = [completion]
+    if not isinstance(completion, (list, tuple)):
+        return "" if completion is None else str(completion)
+    parts = []
+    for m in completion:
+        if not isinstance(m, dict) or m.get("role", "assistant") != "assistant":
+            continue
+        parts.append(_content_text(m.get("content")))
+        for call in m.get("tool_calls") or []:
+            fn = call.get("function", call) if isinstance(call, dict) else {}
+            parts.append(json.dumps({"name": fn.get("name"), "arguments": fn.get("arguments")}))
+    return "\n".join(p for p in parts if p)
+
+
+def _content_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts: {"type": "text", "text": ...}
+        return "".join(p if isinstance(p, str) else str(p.get("text") or "") for p in content
+                       if isinstance(p, str) or (isinstance(p, dict) and p.get("type", "text") == "text"))
+    return str(content)
