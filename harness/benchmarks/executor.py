@@ -341,6 +341,15 @@ _shared: Executor | None = None
 _shared_lock = threading.Lock()
 
 
+def _forget_shared() -> None:
+    """A forked child starts its own pool: the parent's workers answer the parent's pipes."""
+    global _shared, _shared_lock
+    _shared, _shared_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_shared)
+
+
 def shared_executor() -> Executor:
     """A process-wide pool (reward functions call this on every step)."""
     global _shared

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -262,6 +263,16 @@ def _with(reward: Reward, **extra) -> Reward:
 
 _default: RewardEngine | None = None
 _default_lock = threading.Lock()
+
+
+def _forget_default() -> None:
+    """A forked child (verl's prime manager scores in a process pool) builds its own engine: the
+    parent's threads and executor pipes are not its own."""
+    global _default, _default_lock
+    _default, _default_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_default)
 
 
 def default_engine() -> RewardEngine:

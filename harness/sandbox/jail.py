@@ -190,6 +190,16 @@ _spawner: ThreadPoolExecutor | None = None
 _spawner_lock = threading.Lock()
 
 
+def _forget_spawner() -> None:
+    """A forked child (a process pool of the caller's) gets its own spawner: the parent's thread
+    does not exist there."""
+    global _spawner, _spawner_lock
+    _spawner, _spawner_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_spawner)
+
+
 def spawn(argv: list[str], **popen) -> subprocess.Popen:
     """``subprocess.Popen(argv, **popen)`` from one thread that lives as long as the process.
 
