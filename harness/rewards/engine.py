@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from harness import settings
+from harness.errors import InfraError
 from harness.outcome import BuildResult, Diagnostic, Outcome, Status, TestReport, TestResult
 from harness.rewards import reward_for
 from harness.rewards.parse import parse_completion
@@ -130,6 +131,9 @@ class RewardEngine:
                 reward = self._run(task, parsed.artefact)
             except _Uncached as e:
                 return _with(e.reward, parse=parsed.to_dict(), cached=False)
+            except InfraError as e:  # the executor or a sandbox failed: no reward, not cached
+                return _with(Reward(None, "infrastructure error", {"infra_error": str(e)}), parse=parsed.to_dict(),
+                             cached=False)
             with self._lock:
                 self._cache[key] = reward
                 while len(self._cache) > self.options.cache_size:
