@@ -62,7 +62,7 @@ def batch(tokenizer, rows=ROWS):
     p = torch.tensor([[pad] * (p_len - len(x)) + x for x in prompts])
     r = torch.tensor([x + [pad] * (r_len - len(x)) for x in responses])
     mask = torch.tensor([[0] * (p_len - len(a)) + [1] * len(a) + [1] * len(b) + [0] * (r_len - len(b))
-                         for a, b in zip(prompts, responses)])
+                         for a, b in zip(prompts, responses, strict=True)])
     return DataProto.from_dict(
         tensors={"prompts": p, "responses": r, "input_ids": torch.cat([p, r], 1), "attention_mask": mask},
         non_tensors={"data_source": np.array([r[0] for r in rows], dtype=object),
