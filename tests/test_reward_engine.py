@@ -117,7 +117,8 @@ def test_verl_compute_score_contract():
     assert r["score"] == 1.0 and r["row"] == "tests pass and lint clean"
     batch = compute_score_batch(["a", "b"], [fence("print(1)"), "nothing"], [DOUBLE, DOUBLE], [None, None])
     assert [b["score"] for b in batch] == [0.1, -1.0]
-    with pytest.raises(ValueError):
+    # not a Gauntlet row: verl's own default scorer decides (tests/test_rl_verl.py), which knows no "x"
+    with pytest.raises((NotImplementedError, ImportError)):
         compute_score("x", "y", "not a task")
 
 
