@@ -25,7 +25,7 @@ def _broken_executor(monkeypatch):
 
 @pytest.fixture(scope="module")
 def env():
-    vf = pytest.importorskip("verifiers", reason="verifiers is not installed (pip install 'gauntlet-harness[rl-tests]')")
+    vf = pytest.importorskip("verifiers", reason="verifiers is not installed (pip install 'gauntlet-harness[rl-envs]')")
     from datasets import Dataset
 
     rows = [{"question": "Double the number.", "answer": json.dumps(DOUBLE)},
@@ -68,7 +68,7 @@ def test_verifiers_infra_failure_is_a_flagged_sentinel(env, monkeypatch):
 
 
 def test_skyrl_registered_env_steps():
-    skyrl_gym = pytest.importorskip("skyrl_gym", reason="skyrl-gym is not installed (pip install 'gauntlet-harness[rl-tests]')")
+    skyrl_gym = pytest.importorskip("skyrl_gym", reason="skyrl-gym is not installed (pip install 'gauntlet-harness[rl-envs]')")
     from harness.rewards.skyrl import register_env
 
     env_id = register_env()
@@ -88,7 +88,7 @@ def test_skyrl_registered_env_steps():
 
 
 def test_skyrl_infra_failure_is_a_flagged_sentinel(monkeypatch):
-    skyrl_gym = pytest.importorskip("skyrl_gym", reason="skyrl-gym is not installed (pip install 'gauntlet-harness[rl-tests]')")
+    skyrl_gym = pytest.importorskip("skyrl_gym", reason="skyrl-gym is not installed (pip install 'gauntlet-harness[rl-envs]')")
     from harness.rewards import infra
     from harness.rewards.skyrl import register_env
 

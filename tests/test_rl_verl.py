@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 for module in ("verl", "torch", "tokenizers", "transformers", "omegaconf", "datasets"):
-    pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet-harness[train,rl-tests]'; "
+    pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet-harness[train,rl-envs]'; "
                                        "pip install --no-deps verl==0.9.1 tensordict==0.10.0)")
 
 import torch  # noqa: E402
