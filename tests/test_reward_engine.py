@@ -114,7 +114,7 @@ def test_verl_compute_score_contract():
     from harness.rewards.verl import compute_score, compute_score_batch
 
     r = compute_score("gauntlet/lcb", fence("print(int(input()) * 2)"), json.dumps(DOUBLE), extra_info={"index": 0})
-    assert r["score"] == 1.0 and r["row"] == "tests pass and lint clean"
+    assert r["score"] == 1.0 and r["gauntlet_row"] == "tests pass and lint clean"
     batch = compute_score_batch(["a", "b"], [fence("print(1)"), "nothing"], [DOUBLE, DOUBLE], [None, None])
     assert [b["score"] for b in batch] == [0.1, -1.0]
     # not a Gauntlet row: verl's own default scorer decides (tests/test_rl_verl.py), which knows no "x"
