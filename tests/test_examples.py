@@ -50,7 +50,7 @@ def test_each_patch_gives_its_outcome(language, name, tools):
         pytest.skip(reason=f"gauntlet-{language} is not installed (pip install -e plugins/{language})")
     project = EXAMPLES / language / name
     got = {}
-    for patch, (value, row) in EXPECTED.items():
+    for patch in EXPECTED:
         outcome = check(project, CheckOptions(language=language, patch=(project / patch).read_text()))
         if outcome.infra_error and language == "typescript" and "could not install" in outcome.infra_error:
             pytest.skip(reason=f"the npm registry is not reachable: {outcome.infra_error[-300:]}")
