@@ -49,15 +49,14 @@ ensure_bwrap() {
       exit 3
     fi
   fi
-  if bwrap --unshare-user --unshare-pid --ro-bind / / --proc /proc --dev /dev true 2>/tmp/gauntlet-bwrap.$$; then
-    note "$(bwrap --version) starts a jail here"
+  # The harness's own check: it builds one jail exactly as the local backend does.
+  if why=$(python -c 'from harness.sandbox import jail; print(jail.check())' 2>&1); then
+    note "bubblewrap $why starts a jail here"
   else
-    echo "bubblewrap is installed but cannot start a jail: $(cat /tmp/gauntlet-bwrap.$$)"
-    echo "The kernel refuses unprivileged user namespaces; allowing them needs root, e.g.:"
+    echo "bubblewrap is installed but cannot start a jail: ${why##*JailUnavailable: }"
+    echo "Allowing unprivileged user namespaces needs root, e.g.:"
     echo "    sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0   # Ubuntu 24.04+"
     echo "    sudo sysctl -w kernel.unprivileged_userns_clone=1               # older Debian"
-    rm -f /tmp/gauntlet-bwrap.$$
     exit 3
   fi
-  rm -f /tmp/gauntlet-bwrap.$$
 }
