@@ -58,28 +58,25 @@ def check(workspace: str | Path, options: CheckOptions | None = None, pm: Plugin
     hooks = pm.for_language(language)
     outcome = Outcome(language=language, backend=options.backend, workspace=str(ws))
     start = time.monotonic()
+    failed = f"cannot open a {options.backend} sandbox"
     try:
         backend = get_backend(options.backend, **({"base_image": options.base_image} if options.base_image else {}))
         image = None if options.backend == "local" else hooks.gauntlet_image(language=language)
-    except (SandboxError, OSError) as e:
-        outcome.infra_error = f"cannot open a {options.backend} sandbox: {e}"
-        outcome.duration = time.monotonic() - start
-        return outcome
-    try:
+        failed = "cannot prepare the project's dependencies"
         cache_key = prepare_dependencies(ws, language, backend, image=image, timeout=options.timeout,
                                          fetch=not (options.offline or options.network), pm=pm)
-    except (SandboxError, OSError) as e:
-        outcome.infra_error = f"cannot prepare the project's dependencies: {e}"
-        outcome.duration = time.monotonic() - start
-        return outcome
-    try:
+        failed = f"cannot open a {options.backend} sandbox"
         session = backend.open(ws, language=language, image=image, limits=Limits(timeout=options.timeout),
                                network=options.network, cache_key=cache_key)
     except (SandboxError, OSError) as e:
-        outcome.infra_error = f"cannot open a {options.backend} sandbox: {e}"
+        outcome.infra_error = f"{failed}: {e}"
         outcome.duration = time.monotonic() - start
         return outcome
     outcome.protections = dict(session.protections)
+    if cache_key is not None:  # the plugin's dependency step: where what the code ran with came from
+        outcome.protections["dependencies"] = ("from the cache only (--offline)" if options.offline else
+                                               "in the session (--network)" if options.network else
+                                               "fetched for the unpatched project, with network, before the patch")
     try:
         run_steps(session, outcome, options, pm)
     except SandboxError as e:

@@ -189,6 +189,7 @@ def test_dependencies_are_prepared_before_the_patch_and_keyed_by_content(tmp_pat
     added = manifest.replace('"devDependencies": {', '"dependencies": {\n    "is-number": "7.0.0"\n  },\n  "devDependencies": {')
     outcome = check(second, CheckOptions(language="typescript", patch=unified_diff("package.json", manifest, added), lint=False))
     assert outcome.patch_applied and outcome.protections["network_isolated"] is True
+    assert outcome.protections["dependencies"].startswith("fetched for the unpatched project")
     assert outcome.infra_error and "never fetched" in outcome.infra_error, outcome.infra_error
     # A cold cache with --offline is an infrastructure error that names the fix.
     os.environ["GAUNTLET_CACHE_DIR"], old = str(tmp_path / "cold"), os.environ["GAUNTLET_CACHE_DIR"]
