@@ -27,6 +27,7 @@ class CheckOptions:
     lint: bool = True
     timeout: float = 600.0
     network: bool = False
+    offline: bool = False  # no dependency step before the patch: evaluate from the caches alone
     base_image: str | None = None  # docker: the base the language image is built on (default: the plugin's)
 
 
@@ -57,16 +58,25 @@ def check(workspace: str | Path, options: CheckOptions | None = None, pm: Plugin
     hooks = pm.for_language(language)
     outcome = Outcome(language=language, backend=options.backend, workspace=str(ws))
     start = time.monotonic()
+    failed = f"cannot open a {options.backend} sandbox"
     try:
         backend = get_backend(options.backend, **({"base_image": options.base_image} if options.base_image else {}))
         image = None if options.backend == "local" else hooks.gauntlet_image(language=language)
+        failed = "cannot prepare the project's dependencies"
+        cache_key = prepare_dependencies(ws, language, backend, image=image, timeout=options.timeout,
+                                         fetch=not (options.offline or options.network), pm=pm)
+        failed = f"cannot open a {options.backend} sandbox"
         session = backend.open(ws, language=language, image=image, limits=Limits(timeout=options.timeout),
-                               network=options.network)
+                               network=options.network, cache_key=cache_key)
     except (SandboxError, OSError) as e:
-        outcome.infra_error = f"cannot open a {options.backend} sandbox: {e}"
+        outcome.infra_error = f"{failed}: {e}"
         outcome.duration = time.monotonic() - start
         return outcome
     outcome.protections = dict(session.protections)
+    if cache_key is not None:  # the plugin's dependency step: where what the code ran with came from
+        outcome.protections["dependencies"] = ("from the cache only (--offline)" if options.offline else
+                                               "in the session (--network)" if options.network else
+                                               "fetched for the unpatched project, with network, before the patch")
     try:
         run_steps(session, outcome, options, pm)
     except SandboxError as e:
@@ -75,6 +85,33 @@ def check(workspace: str | Path, options: CheckOptions | None = None, pm: Plugin
         session.close()
         outcome.duration = time.monotonic() - start
     return outcome
+
+
+def prepare_dependencies(workspace: Path, language: str, backend, *, image=None, timeout: float = 600.0,
+                         fetch: bool = True, pm: PluginManager | None = None) -> str | None:
+    """The dependency step before the patch, for plugins that implement ``gauntlet_dependencies``.
+
+    Returns the cache key that the evaluation session must use (the dependencies' content key, so
+    copies of the project at other paths share the caches), or None (per-workspace caches).  With
+    ``fetch``, a session with network on the unpatched project runs ``gauntlet_prepare`` first; the
+    patch is applied later, in the evaluation session, which has no network.  Raises
+    ``SandboxError`` when the preparation cannot reach what it needs.
+    """
+    hooks = (pm or get_plugin_manager()).for_language(language)
+    if not hooks.implements("gauntlet_dependencies"):
+        return None
+    key = hooks.gauntlet_dependencies(workspace=Path(workspace))
+    if key is None:
+        return None
+    cache_key = f"{language}-deps-{key}"
+    if fetch and hooks.implements("gauntlet_prepare"):
+        prep = backend.open(workspace, language=language, image=image, limits=Limits(timeout=timeout), network=True,
+                            cache_key=cache_key)
+        try:
+            hooks.gauntlet_prepare(session=prep)
+        finally:
+            prep.close()
+    return cache_key
 
 
 def run_steps(session, outcome: Outcome, options: CheckOptions, pm: PluginManager) -> None:

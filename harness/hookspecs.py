@@ -3,8 +3,8 @@
 This module is the documentation.  Every hook takes keyword arguments and a plugin implements only
 the ones it can, with only the arguments it needs.
 
-Dispatch: the hooks marked ``@per_language`` (image, build, test, test_variants, lint, mutate,
-related_tests, mutation_tools, solution_recipe) are called by the core on the plugins of one
+Dispatch: the hooks marked ``@per_language`` (image, dependencies, prepare, build, test, test_variants, lint,
+mutate, related_tests, mutation_tools, solution_recipe) are called by the core on the plugins of one
 language only, the ones whose ``gauntlet_language`` declares it
 (``harness.plugins.PluginManager.for_language``); a plugin never asks "is this mine?" and never
 returns None to pass a foreign language on.  A plugin that declares several languages reads which
@@ -75,6 +75,39 @@ def gauntlet_image(language: str) -> ImageSpec | None:
     :param language: the language name (one of the plugin's own).
     :return: an ``ImageSpec`` (Dockerfile text with ``ARG BASE_IMAGE``, default base image, tool
         versions), or None when the plugin has no image.  First answer wins.
+    """
+
+
+@per_language
+@hookspec(firstresult=True)
+def gauntlet_dependencies(workspace: Path) -> str | None:
+    """What the project's third-party dependencies are, as a key of their declaration's content
+    (manifest and lock file: package.json and package-lock.json, say).  Optional: implemented by a
+    language whose dependencies ``gauntlet_prepare`` fetches before the model's patch.  Called on
+    the unpatched project on the host; read files only, run nothing.
+
+    The core names the persistent caches (``session.cache_dir``) of the preparation session and of
+    the evaluation session after this key, not after the workspace's path, so fresh copies of one
+    project at other paths (users, RL rollouts) share what was fetched.
+
+    :param workspace: the project directory on the host (before the patch).
+    :return: the key (a short hex digest), or None when there is nothing to prepare (the caches then
+        stay per workspace).  First answer wins.
+    """
+
+
+@per_language
+@hookspec(firstresult=True)
+def gauntlet_prepare(session: Session) -> None:
+    """Fetch the unpatched project's dependencies into the session's persistent caches.  Optional.
+
+    Called in a session *with* network, on the project before the model's patch is applied, so a
+    manifest the patch edits never runs install scripts with network; only when
+    ``gauntlet_dependencies`` gave a key, and not with ``--offline`` or ``--network``.  The
+    evaluation session that follows shares the caches and has no network.
+
+    :param session: an open session of the plugin's language, with network, on the unpatched project.
+    :raises SandboxError: the registry could not be reached (an infrastructure error, no reward).
     """
 
 

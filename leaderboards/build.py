@@ -1,7 +1,9 @@
 """Runs -> ``leaderboard.json`` (versioned), ``leaderboard.md`` and a static site (no server needed).
 
 A board is one (benchmark, split, dataset fingerprint): runs that disagree on the fingerprint were
-graded on different data and are never ranked together, they get boards of their own.
+graded on different data and are never ranked together, they get boards of their own.  A board is
+titled by its dataset's name (hub name or file name), split and instance count; the fingerprint
+stays as provenance.  Nothing published names a directory of the grading machine.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from harness.results import dataset_name
 from leaderboards.runs import Run, find_runs, load_models, load_run
 from leaderboards.stats import interval
 
@@ -53,7 +56,7 @@ def _entry(run: Run, models: dict[str, dict], manifest_link: str) -> dict[str, A
         "model": run.model,
         "benchmark": run.benchmark,
         "split": run.split,
-        "dataset": m.get("dataset"),
+        "dataset": dataset_name(m.get("dataset")),
         "dataset_fingerprint": run.fingerprint,
         "score": round(sum(scores) / len(scores), 6) if scores else 0.0,
         "n": len(scores),
@@ -68,7 +71,6 @@ def _entry(run: Run, models: dict[str, dict], manifest_link: str) -> dict[str, A
         "cost": run.cost,
         "run_id": run.run_id,
         "manifest": manifest_link,
-        "run_dir": str(run.path.resolve()),
         "versions": m.get("versions", {}),
         "images": m.get("images", {}),
         "backend": m.get("backend"),
@@ -93,7 +95,8 @@ def leaderboard(runs: list[Run], models: dict[str, dict] | None = None,
     boards: dict[str, dict[str, Any]] = {}
     for (bid, _), run in sorted(latest.items()):
         b = boards.setdefault(bid, {"id": bid, "benchmark": run.benchmark, "split": run.split,
-                                    "dataset_fingerprint": run.fingerprint, "dataset": run.manifest.get("dataset"),
+                                    "dataset_fingerprint": run.fingerprint,
+                                    "dataset": dataset_name(run.manifest.get("dataset")),
                                     "rows": []})
         b["rows"].append(_entry(run, models, manifest_link(run)))
     by_bench: dict[str, int] = {}
@@ -105,20 +108,39 @@ def leaderboard(runs: list[Run], models: dict[str, dict] | None = None,
             r["rank"] = rows[i - 1]["rank"] if i and r["score"] == rows[i - 1]["score"] else i + 1
         b["rows"] = rows
         b["languages"] = sorted({lang for r in rows for lang in r["by_language"]})
-        # One fingerprint per benchmark: plain title; several: say which data each board is.
-        b["title"] = b["benchmark"] + ("" if b["split"] == "test" else f" ({b['split']})")
-        if by_bench[b["benchmark"]] > 1:
-            b["title"] += f" — dataset {b['dataset_fingerprint']}"
+        b["instances"] = max((r["n"] for r in rows), default=0)
+        b["title"] = title(b, several=by_bench[b["benchmark"]] > 1)
     return {"schema": SCHEMA, "schema_version": SCHEMA_VERSION,
             "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "models": models, "boards": list(boards.values())}
+
+
+def title(board: dict[str, Any], several: bool = False) -> str:
+    """``swebench — SWE-bench_Lite (test, 300 instances)``; where one benchmark has boards of two
+    datasets under one name (edited copies of a file), the fingerprint's first digits tell them apart."""
+    name = board.get("dataset") or "dataset unknown"
+    out = f"{board['benchmark']} — {name} ({board['split']}, {board['instances']} instances)"
+    if several:
+        out += f" [{str(board['dataset_fingerprint']).removeprefix('sha256:')[:8]}]"
+    return out
+
+
+def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest as published: the dataset by name, absolute paths in the arguments by file name."""
+    out = dict(manifest)
+    out["dataset"] = dataset_name(manifest.get("dataset"))
+    args = manifest.get("args")
+    if isinstance(args, dict):
+        out["args"] = {k: (Path(v).name if isinstance(v, str) and v.startswith("/") else v) for k, v in args.items()}
+    return out
 
 
 def markdown(board_data: dict[str, Any]) -> str:
     """One table per board, for READMEs and papers."""
     out = ["# Leaderboard", ""]
     for b in board_data["boards"]:
-        out += [f"## {b['title']}", "", f"Dataset fingerprint `{b['dataset_fingerprint']}`, split `{b['split']}`.", ""]
+        out += [f"## {b['title']}", "", f"Dataset `{b['dataset'] or 'unknown'}`, split `{b['split']}`, "
+                f"{b['instances']} instances; fingerprint `{b['dataset_fingerprint']}`.", ""]
         langs = b["languages"] if len(b["languages"]) > 1 else []
         head = ["Rank", "Model", "Score", "95% CI", "n", *langs, "Infra errors", "Run"]
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -155,7 +177,7 @@ def build_site(specs: Iterable[str | Path], out: str | Path, models_file: str | 
             continue
         dest = out / "runs" / run.benchmark / run.run_id
         dest.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(run.path / "manifest.json", dest / "manifest.json")
+        (dest / "manifest.json").write_text(json.dumps(public_manifest(run.manifest), indent=2) + "\n")
         problems.setdefault(board_id(run), {})[run.model] = [r.to_json() for r in run.rows]
     (out / "leaderboard.json").write_text(json.dumps(data, indent=2) + "\n")
     (out / "problems.json").write_text(json.dumps(problems) + "\n")

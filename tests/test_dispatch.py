@@ -107,9 +107,9 @@ def test_unknown_language_names_it_and_the_installed_ones(two):
 
 def test_hooks_that_are_not_per_language_are_refused_by_the_relay(two):
     pm, _, _ = two
-    assert PER_LANGUAGE == {"gauntlet_image", "gauntlet_build", "gauntlet_test", "gauntlet_test_variants",
-                            "gauntlet_lint", "gauntlet_mutate", "gauntlet_related_tests", "gauntlet_mutation_tools",
-                            "gauntlet_solution_recipe"}
+    assert PER_LANGUAGE == {"gauntlet_image", "gauntlet_dependencies", "gauntlet_prepare", "gauntlet_build",
+                            "gauntlet_test", "gauntlet_test_variants", "gauntlet_lint", "gauntlet_mutate",
+                            "gauntlet_related_tests", "gauntlet_mutation_tools", "gauntlet_solution_recipe"}
     with pytest.raises(AttributeError, match="not a per-language hook"):
         getattr(pm.for_language("a"), "gauntlet_detect")  # noqa: B009
     assert sorted(li.name for li in pm.hook.gauntlet_language()) == ["a", "b"]  # still every plugin

@@ -145,7 +145,9 @@ def test_different_fingerprints_are_never_ranked_together(runs, tmp_path):
     data = leaderboard(load_runs([runs["he-canon-coder"], f"half-coder-v2={other}"]))
     he = [b for b in data["boards"] if b["benchmark"] == "humaneval"]
     assert len(he) == 2 and all(len(b["rows"]) == 1 and b["rows"][0]["rank"] == 1 for b in he)
-    assert all("dataset sha256:" in b["title"] for b in he)
+    # Both boards carry the dataset's name; the fingerprint's first digits tell them apart.
+    assert all(b["title"].startswith("humaneval — ") and " instances) [" in b["title"] for b in he)
+    assert {b["title"].rsplit(" [", 1)[1] for b in he} == {b["dataset_fingerprint"][7:15] + "]" for b in he}
 
 
 def test_swebench_run_rows_and_drilldown_logs(runs):
@@ -172,6 +174,15 @@ def test_cli_build_and_serve(runs, tmp_path):
     assert r.exit_code == 0, r.output
     for f in ("index.html", "app.js", "style.css", "leaderboard.json", "leaderboard.md", "problems.json"):
         assert (site / f).is_file()
+    # Boards are titled by the dataset's file name, split and size; the grading machine's paths
+    # (the dataset's directory, the run directories) appear nowhere in what is published or printed.
+    lcb_title = "livecodebench — lcb_problems.jsonl (test, 6 instances)"
+    assert lcb_title in " ".join(r.output.split())
+    assert f"## {lcb_title}" in (site / "leaderboard.md").read_text()
+    for f in site.rglob("*"):
+        if f.is_file():
+            text = f.read_text()
+            assert str(DATA) not in text and str(runs["tmp"]) not in text, f
     data = json.loads((site / "leaderboard.json").read_text())
     for b in data["boards"]:
         for row in b["rows"]:

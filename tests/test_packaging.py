@@ -1,5 +1,6 @@
 """Distribution names: the core is `gauntlet-harness` (PyPI's `gauntlet` is another project), every
-plugin depends on it with a version range, and the bundled data files are part of the wheel."""
+plugin depends on it with a version range, and the bundled data files are part of the wheel; the
+README's two commands exist and CI runs the test one; Ray is pinned to the range the tests ran on."""
 
 from __future__ import annotations
 
@@ -33,3 +34,17 @@ def test_every_plugin_depends_on_the_core_with_a_version_range():
 def test_trainer_configs_ship_in_the_wheel():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "configs/*.toml" in data["trainers"] and list((ROOT / "trainers" / "configs").glob("*.toml"))
+
+
+def test_the_readme_first_screen_gives_the_two_commands_and_ci_runs_the_test_one():
+    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:25])
+    assert "bash scripts/quickstart.sh" in first_screen and "bash scripts/test.sh" in first_screen
+    ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert ci[-1] == "exec bash scripts/test.sh"
+    assert "gauntlet check" in (ROOT / "scripts" / "quickstart.sh").read_text()
+    assert "python -m pytest" in (ROOT / "scripts" / "test.sh").read_text()
+
+
+def test_the_ray_extra_is_pinned_to_a_tested_range():
+    (ray,) = _project(ROOT / "pyproject.toml")["optional-dependencies"]["ray"]
+    assert re.fullmatch(r"ray>=2\.\d+,<2\.\d+", ray), ray

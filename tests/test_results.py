@@ -36,3 +36,14 @@ def test_manifest_records_versions_and_fingerprint(tmp_path):
     got = read_manifest(tmp_path / "run")
     assert got["versions"]["gauntlet"] and got["dataset_fingerprint"].startswith("sha256:")
     assert fingerprint([{"id": 1}]) == fingerprint([{"id": 1}]) != fingerprint([{"id": 2}])
+
+
+def test_dataset_name_is_a_hub_name_or_a_file_name_never_a_directory(tmp_path):
+    from harness.results import dataset_name
+
+    data = tmp_path / "lite.jsonl"
+    data.write_text("{}\n")
+    assert dataset_name("princeton-nlp/SWE-bench_Lite") == "princeton-nlp/SWE-bench_Lite"
+    assert dataset_name(str(data)) == "lite.jsonl"
+    assert dataset_name("data/problems.jsonl") == "problems.jsonl"
+    assert dataset_name(None) is None

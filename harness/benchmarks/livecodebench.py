@@ -244,7 +244,7 @@ def summarize(records: list[dict], ks: Iterable[int] = DEFAULT_KS) -> dict:
 
 
 def grade_job(problem: Problem, codes: list[str], timeout: float = 6.0, checker: str = "lcb") -> dict:
-    """``grade_problem`` as a self-contained job (``--executor ray``): on the node's warm executor."""
+    """``grade_problem`` as a self-contained job (``--runner ray``): on the node's warm executor."""
     from harness.jobs.node import solution_executor
 
     return grade_problem(solution_executor("full"), problem, codes, timeout, checker)

@@ -25,6 +25,11 @@ def check_cmd(
     timeout: float = typer.Option(600.0, help="Seconds allowed per step (build, tests, lint)."),
     lint: bool = typer.Option(True, help="Run the linter."),
     network: bool = typer.Option(False, help="Give the sandbox network access (off by default)."),
+    offline: bool = typer.Option(
+        False, "--offline",
+        help="Skip the dependency step: by default, for languages whose plugin prepares dependencies (TypeScript), "
+             "a session with registry access fetches them for the unpatched project before the patch is applied; "
+             "with --offline they must already be in the cache (a miss is an infrastructure error)."),
     base_image: Optional[str] = typer.Option(
         None, "--base-image",
         help="Docker: build the language image on this base (e.g. gauntlet-base:trixie from `gauntlet images "
@@ -49,11 +54,13 @@ def check_cmd(
         if not patch.is_file():
             raise UsageError(f"patch file not found: {patch}")
         patch_text = patch.read_bytes().decode("utf-8", errors="replace")  # NUL bytes survive: refused as binary
+    if offline and network:
+        raise UsageError("--offline and --network contradict each other: pick one")
     if base_image and backend == "local":
         raise UsageError("--base-image applies to images: use it with --backend docker")
     options = CheckOptions(
         language=language, backend=backend, patch=patch_text, selection=select or None,
-        lint=lint, timeout=timeout, network=network, base_image=base_image,
+        lint=lint, timeout=timeout, network=network, offline=offline, base_image=base_image,
     )
     try:
         outcome = check(path, options)

@@ -17,7 +17,7 @@ Examples:
 
   gauntlet swebench --dataset SWE-bench/SWE-bench_Lite --predictions preds.jsonl --workers 8
 
-  gauntlet swebench --dataset ../shared/data/swebench/multilingual-test.parquet --gold -i sharkdp__bat-1892 --mode own --repos ~/repos
+  gauntlet swebench --dataset multilingual-test.parquet --gold -i sharkdp__bat-1892 --mode own --repos ~/repos
 
   gauntlet swebench --dataset SWE-bench/SWE-bench_Verified --predictions preds.jsonl --runner ray --ray-address head:6379
 

@@ -17,10 +17,12 @@ assumed.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Iterable, Iterator
 
 from harness import settings
 from harness.jobs import INFRA_TRIES, JobFailed, JobResult, Resources, RunnerUnavailable, run_checked, unique_jobs
+from harness.jobs.ray_auth import present_token
 from harness.jobs.versions import check, node_versions
 
 NODE_RETRIES = 3  # Ray's re-runs of a job whose worker process or node died
@@ -38,6 +40,8 @@ class RayJobs:
         self.owned = not ray.is_initialized()
         if self.owned:
             kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False, "configure_logging": False}
+            if address or os.environ.get("RAY_ADDRESS"):
+                present_token()  # a cluster that `ray start` began after a local ray.init() wants Ray's token
             try:
                 ray.init(address=address, **kwargs)
             except Exception as e:  # noqa: BLE001 - ConnectionError, RuntimeError...: all mean no cluster

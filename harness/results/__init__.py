@@ -73,6 +73,21 @@ def _version(name: str) -> str:
         return "unknown"
 
 
+def dataset_name(dataset: str | None) -> str | None:
+    """The name a reader knows a dataset by: a hub name (``princeton-nlp/SWE-bench_Lite``) as it
+    is, a file by its file name, never the grading machine's directory."""
+    if not dataset:
+        return None
+    text = str(dataset)
+    path = Path(text)
+    if path.is_absolute() or text.startswith(("./", "../", "~")) or path.suffix in _DATA_SUFFIXES or path.exists():
+        return path.name or text
+    return text
+
+
+_DATA_SUFFIXES = {".json", ".jsonl", ".gz", ".parquet", ".csv", ".arrow"}
+
+
 def fingerprint(rows: Iterable[Any]) -> str:
     """A content hash of a dataset's rows (any JSON-serialisable values), for the manifest."""
     h = hashlib.sha256()

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.jobs.ray_auth import auth_env
+
 
 def docker_answers(timeout: float = 10) -> bool:
     """Whether a Docker engine answers here: to the Docker SDK the sandbox backend uses, else
@@ -93,6 +95,7 @@ class LoopbackCluster:
         log = open(self.dir / f"{label}.log", "w")
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
         env.pop("RAY_ADDRESS", None)
+        env.update(auth_env(env))  # worker nodes join with --address: they present the token the head wants
         proc = subprocess.Popen([self._ray, "start", "--block", "--node-ip-address=127.0.0.1", "--disable-usage-stats", *args],
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         log.close()

@@ -178,7 +178,7 @@
     nav.append(el("a", {href: "#" + sid}, board.title));
     const sec = el("section", {class: "board", id: sid, "data-board": board.id, "data-benchmark": board.benchmark},
       el("h2", {}, board.title),
-      el("p", {class: "meta"}, "split " + board.split + " · dataset " + (board.dataset || "?") + " · fingerprint ", el("code", {}, board.dataset_fingerprint)));
+      el("p", {class: "meta"}, "dataset " + (board.dataset || "?") + " · split " + board.split + " · " + board.instances + " instances · fingerprint ", el("code", {}, board.dataset_fingerprint)));
     sec._state = {key: "score", dir: "desc", win: {start: "", end: ""}};
     const dates = [...new Set(Object.values(PROBLEMS[board.id] || {}).flat().map((r) => r.date).filter(Boolean))].sort();
     if (dates.length) {

@@ -1,4 +1,4 @@
-"""SWE-bench instances as jobs on a cluster (``gauntlet swebench --executor ray``).
+"""SWE-bench instances as jobs on a cluster (``gauntlet swebench --runner ray``).
 
 The driver describes the environment (``RemoteEnvironment``: mode, backend, options) instead of
 opening one, so it needs neither Docker nor the toolchains.  Each job carries everything its node

@@ -17,6 +17,7 @@ _FAILED = ("[build failed]", "[setup failed]")
 
 def build(session) -> BuildResult:
     pkgs = gocmd.packages(session)
+    gocmd.announce_cold_cache(session)
     steps = (["build", *pkgs], ["test", "-vet=off", "-run=^$", *pkgs])
     log, duration = "", 0.0
     for args in steps:

@@ -13,9 +13,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from harness.sandbox.base import ExecResult, SandboxError
+
+# Under the ``harness`` logger, whose INFO lines the CLI prints on stderr.
+log = logging.getLogger("harness.plugin.go")
 
 # Downloads every module the build and the tests need into the project (ImageSpec.prepare): the
 # evaluation session, without network, then builds from vendor/ (go.work workspaces: go work vendor).
@@ -35,6 +39,18 @@ def env(session) -> dict[str, str]:
     if not session.network:
         out.update(GOPROXY="off", GOTOOLCHAIN="local", GOSUMDB="off")
     return out
+
+
+def announce_cold_cache(session) -> None:
+    """Say so when the build cache is empty: the first build compiles the standard library and every
+    dependency (half a minute or more), which would otherwise look like a hang."""
+    path = session.cache_dir("go-build")
+    if not path:
+        return
+    probe = session.exec(["sh", "-c", 'ls -A "$1" | head -n 1', "probe", path], timeout=30)
+    if probe.exit_code == 0 and not probe.stdout.strip():
+        log.info("go: first build in an empty build cache: compiling the standard library and the module's "
+                 "dependencies (often 30-60 s); later checks of this project reuse the cache")
 
 
 def _has(session, *paths: str) -> bool:

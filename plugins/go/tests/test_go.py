@@ -328,3 +328,21 @@ def test_same_outcomes_under_the_docker_backend(uuid_module):
     failing = patch(uuid_module, "uuid.go", "v, ok := xtob(s[x], s[x+1])", "v, ok := xtob(s[x+1], s[x])")
     assert_same_on_both_backends(uuid_module, "go", {"known-good": None, "test fails": failing},
                                  {"known-good": 1.0, "test fails": 0.1})
+
+
+def test_a_first_build_into_an_empty_cache_says_so(tmp_path, caplog, monkeypatch):
+    """The cold first build (the standard library, 30-60 s) is announced through the ``harness``
+    logger that the CLI prints; a warm cache is quiet."""
+    from gauntlet_go import gocmd
+
+    monkeypatch.setenv("GAUNTLET_CACHE_DIR", str(tmp_path / "cache"))
+    session = LocalBackend().open(INTMATH, language="go")
+    try:
+        with caplog.at_level("INFO", logger="harness"):
+            gocmd.announce_cold_cache(session)
+            (Path(session.cache_dir("go-build")) / "README").write_text("warm")
+            gocmd.announce_cold_cache(session)
+    finally:
+        session.close()
+    (record,) = caplog.records
+    assert record.name.startswith("harness.") and "empty build cache" in record.getMessage()

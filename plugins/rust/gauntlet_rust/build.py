@@ -15,6 +15,7 @@ ARGS = ["test", "--workspace", "--no-run", "--message-format=json"]
 
 
 def build(session) -> BuildResult:
+    cargo.announce_cold_build(session)
     r = cargo.run(session, ARGS, "test")
     diags = diagnostics.compiler_diagnostics(r.stdout)
     ok = r.exit_code == 0 and not r.timed_out

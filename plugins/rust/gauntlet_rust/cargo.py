@@ -11,10 +11,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from gauntlet_rust import freshness
 from harness.sandbox.base import ExecResult, SandboxError
+
+# Under the ``harness`` logger, whose INFO lines the CLI prints on stderr.
+log = logging.getLogger("harness.plugin.rust")
 
 PREPARE = ("cargo fetch",)  # downloads every crate of Cargo.lock (ImageSpec.prepare)
 
@@ -31,6 +35,22 @@ def env(session) -> dict[str, str]:
 
 def target_dir(session) -> str | None:
     return session.cache_dir("cargo-target")
+
+
+def announce_cold_build(session) -> None:
+    """Say so when a crate with dependencies is built into an empty target dir: compiling them all
+    can take minutes, which would otherwise look like a hang."""
+    try:
+        crates = session.read_file("Cargo.lock").decode("utf-8", "replace").count("[[package]]")
+    except (FileNotFoundError, ValueError, OSError):
+        return
+    target = target_dir(session)
+    if crates <= 1 or not target:
+        return
+    probe = session.exec(["sh", "-c", 'ls -A "$1" | head -n 1', "probe", target], timeout=30)
+    if probe.exit_code == 0 and not probe.stdout.strip():
+        log.info("rust: first build in an empty target dir: compiling the %d crates of Cargo.lock (can take "
+                 "minutes); later checks of this project reuse it", crates)
 
 
 def run(session, args: list[str], kind: str, *, merge: bool = False, extra_env: dict | None = None,

@@ -1,5 +1,12 @@
 """Dependencies: ``npm ci`` (or ``npm install``) with a persistent npm cache, and node_modules reused.
 
+Dependencies are fetched before the model's patch: ``gauntlet check`` asks ``content_key`` (the
+``gauntlet_dependencies`` hook) for a key of package.json's dependency fields and the lock file,
+opens a session with network on the unpatched package under that cache key and runs ``prepare``
+there; the evaluation session, under the same key and without network, then finds the package's
+node_modules in the cache.  A patched package.json never runs ``npm`` with network, and a fresh copy
+of the package at another path is a cache hit.
+
 Two caches, both in ``session.cache_dir`` (they only speed things up; an empty one gives the same
 outcome):
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +35,9 @@ from harness.outcome import Diagnostic
 from harness.sandbox.base import SandboxError
 
 MARKER = "node_modules/.gauntlet-deps"
+
+# Under the ``harness`` logger, whose INFO lines the CLI prints on stderr.
+log = logging.getLogger("harness.plugin.typescript")
 
 
 @dataclass
@@ -56,6 +67,34 @@ def npm_env(session) -> dict[str, str]:
 
 def _has_dependencies(pkg: Package) -> bool:
     return any(isinstance(pkg.manifest.get(f), dict) and pkg.manifest[f] for f in DEP_FIELDS)
+
+
+def content_key(pkg: Package | None) -> str | None:
+    """The key of what the package depends on (package.json's dependency fields and the lock
+    file's bytes), naming the caches; None when it has no dependencies or an unreadable manifest."""
+    if pkg is None or pkg.manifest_error or not _has_dependencies(pkg):
+        return None
+    h = hashlib.sha256(pkg.lock_bytes)
+    h.update(json.dumps({f: pkg.manifest.get(f) for f in DEP_FIELDS}, sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def prepare(session, pkg: Package) -> Install:
+    """Fill the caches for the unpatched package in a session with network (``gauntlet_prepare``):
+    nothing to do when its node_modules is already stored."""
+    if not _has_dependencies(pkg):
+        return Install(True, "none")
+    key = _key(session, pkg)
+    store = session.cache_dir("node_modules") if key else None
+    if store and session.exec(["test", "-d", f"{store}/{key}/node_modules"], timeout=60).exit_code == 0:
+        return Install(True, "cached")
+    log.info("typescript: installing the package's npm dependencies from the registry, before the patch is "
+             "applied (first time for this package.json and lock file; later checks reuse them offline)")
+    install = ensure_dependencies(session, pkg)
+    if not install.ok:
+        raise SandboxError("npm could not install the unpatched package's dependencies: "
+                           + "; ".join(d.message for d in install.diagnostics)[:1500])
+    return install
 
 
 def _key(session, pkg: Package) -> str | None:
@@ -144,7 +183,9 @@ def _raise_if_offline(session, output: str) -> None:
     what = f" (missing: {urls[0]})" if urls else ""
     raise SandboxError(
         "npm needs packages that are not in the npm cache and the sandbox has no network"
-        f"{what}: run once with --network to fill the cache"
+        f"{what}: `gauntlet check` fetches the unpatched package's dependencies before the patch unless "
+        "--offline is given (run it once without --offline); dependencies that the patch itself adds "
+        "to package.json are never fetched"
     )
 
 

@@ -43,6 +43,18 @@ def _package(session):
 
 
 @hookimpl
+def gauntlet_dependencies(workspace):
+    return deps.content_key(project.load_package(project.host_reader(Path(workspace))))
+
+
+@hookimpl
+def gauntlet_prepare(session):
+    pkg = _package(session)
+    if pkg is not None and not pkg.manifest_error:
+        deps.prepare(session, pkg)
+
+
+@hookimpl
 def gauntlet_build(session):
     pkg = _package(session)
     if pkg is None:

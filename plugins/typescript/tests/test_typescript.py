@@ -5,7 +5,8 @@
 - packages/nodetest_js: JavaScript (ESM), node:test, eslint 9.
 
 One session with the network per package fills the npm and node_modules caches (in a temporary
-GAUNTLET_CACHE_DIR); every evaluation after that runs without the network, from those caches.
+GAUNTLET_CACHE_DIR, under the dependencies' content key), as ``gauntlet check`` does before the
+patch; every evaluation after that runs without the network, from those caches.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from gauntlet_typescript.swebench import swebench_view
 from gauntlet_typescript.testnames import static_tests
 from gauntlet_typescript.tsc import parse as parse_tsc
 
-from harness.evaluate import CheckOptions, check
+from harness.evaluate import CheckOptions, check, prepare_dependencies
 from harness.mutation import MutateOptions, unified_diff
 from harness.outcome import Status
 from harness.rewards import default_reward
+from harness.sandbox.base import SandboxError
 from harness.sandbox.local import LocalBackend
 
 PACKAGES = Path(__file__).parent / "packages"
@@ -48,27 +50,24 @@ def cache_dir(tmp_path_factory):
         os.environ["GAUNTLET_CACHE_DIR"] = old
 
 
-_prepared: dict[Path, str] = {}
+_prepared: dict[Path, str | Exception] = {}
+_UNREACHABLE = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT")
 
 
-def prepare(pkg: Path) -> None:
-    """Install once with the network (fills the caches); skip when the registry cannot be reached."""
-    if pkg in _prepared:
-        if _prepared[pkg]:
-            pytest.skip(reason=_prepared[pkg])
-        return
-    session = LocalBackend().open(pkg, language="typescript", network=True)
-    try:
-        result = plugin.gauntlet_build(session=session)
-    finally:
-        session.close()
-    reason = ""
-    if not result.ok and any(w in result.log for w in ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT")):
-        reason = f"the npm registry is not reachable: {result.log[-300:]}"
-    _prepared[pkg] = reason
-    if reason:
-        pytest.skip(reason=reason)
-    assert result.ok, result.log
+def prepare(pkg: Path) -> str:
+    """Fetch the package's dependencies once, as ``gauntlet check`` does before a patch (the caches
+    under the dependencies' content key); skip when the registry cannot be reached.  Returns that
+    cache key."""
+    if pkg not in _prepared:
+        try:
+            _prepared[pkg] = prepare_dependencies(pkg, "typescript", LocalBackend())
+        except SandboxError as e:
+            if not any(w in str(e) for w in _UNREACHABLE):
+                raise
+            _prepared[pkg] = e
+    if isinstance(_prepared[pkg], Exception):
+        pytest.skip(reason=f"the npm registry is not reachable: {str(_prepared[pkg])[-300:]}")
+    return _prepared[pkg]
 
 
 def evaluate(pkg: Path, patch: str | None = None, **kw):
@@ -171,6 +170,37 @@ def test_vitest_known_good_offline_from_cache():
 
 
 @needs_node
+def test_dependencies_are_prepared_before_the_patch_and_keyed_by_content(tmp_path):
+    """Fresh copies at other paths share the prepared dependencies; the patched manifest never gets network."""
+    prepare(VITEST)
+    first, second = tmp_path / "a" / "pkg", tmp_path / "b" / "elsewhere"
+    shutil.copytree(VITEST, first)
+    shutil.copytree(VITEST, second)
+    assert plugin.gauntlet_dependencies(workspace=first) == plugin.gauntlet_dependencies(workspace=VITEST)
+    # --offline: no session with network at all; the copy is a hit in the content-keyed cache.
+    for copy in (first, second):
+        outcome = check(copy, CheckOptions(language="typescript", offline=True, lint=False))
+        assert outcome.infra_error is None, outcome.infra_error
+        assert outcome.protections["network_isolated"] is True
+        assert outcome.build.log.startswith("[dependencies: cached]") and outcome.tests.passed
+    # A patch that adds a dependency: the preparation ran on the unpatched manifest (a hit), and the
+    # evaluation, without network, cannot fetch what the patch added.
+    manifest = (VITEST / "package.json").read_text()
+    added = manifest.replace('"devDependencies": {', '"dependencies": {\n    "is-number": "7.0.0"\n  },\n  "devDependencies": {')
+    outcome = check(second, CheckOptions(language="typescript", patch=unified_diff("package.json", manifest, added), lint=False))
+    assert outcome.patch_applied and outcome.protections["network_isolated"] is True
+    assert outcome.protections["dependencies"].startswith("fetched for the unpatched project")
+    assert outcome.infra_error and "never fetched" in outcome.infra_error, outcome.infra_error
+    # A cold cache with --offline is an infrastructure error that names the fix.
+    os.environ["GAUNTLET_CACHE_DIR"], old = str(tmp_path / "cold"), os.environ["GAUNTLET_CACHE_DIR"]
+    try:
+        outcome = check(second, CheckOptions(language="typescript", offline=True, lint=False))
+    finally:
+        os.environ["GAUNTLET_CACHE_DIR"] = old
+    assert outcome.infra_error and "without --offline" in outcome.infra_error, outcome.infra_error
+
+
+@needs_node
 def test_vitest_failing_patch_and_swebench_ids():
     swebench = pytest.importorskip("swebench.harness.log_parsers")
     patch = edit(VITEST, "src/calc.ts", "for (let i = start; i < end; i++)", "for (let i = start; i <= end; i++)")
@@ -245,8 +275,7 @@ def test_mutations_typecheck_and_some_are_caught():
     assert all(not m.file.startswith("tests/") for m in cands)
     again = plugin.gauntlet_mutate(workspace=VITEST, options=MutateOptions(language="typescript", seed=1, max_candidates=14))
     assert again == plugin.gauntlet_mutate(workspace=VITEST, options=MutateOptions(language="typescript", seed=1, max_candidates=14))
-    prepare(VITEST)
-    session = LocalBackend().open(VITEST, language="typescript")
+    session = LocalBackend().open(VITEST, language="typescript", cache_key=prepare(VITEST))
     built = caught = 0
     try:
         assert plugin.gauntlet_build(session=session).ok
@@ -324,11 +353,10 @@ NODE_IDS = {
 
 @needs_node
 def test_node_test_known_good_with_npm_ci_offline(cache_dir):
-    prepare(NODETEST)
+    key = prepare(NODETEST)
     # Drop the saved node_modules: npm ci must install offline from the npm cache alone.
-    for entry in (cache_dir / "local").glob("nodetest_js-*/node_modules"):
-        shutil.rmtree(entry)
-    outcome, reward = evaluate(NODETEST)
+    shutil.rmtree(cache_dir / "local" / key / "node_modules")
+    outcome, reward = evaluate(NODETEST, offline=True)
     assert outcome.build.log.startswith("[dependencies: npm ci]"), outcome.build.log[:500]
     assert statuses(outcome) == NODE_IDS
     assert outcome.lint.tool == "eslint" and outcome.lint.clean
@@ -366,26 +394,15 @@ def test_node_test_crashing_file_marks_its_tests_as_errors():
 
 # -- the Docker backend ------------------------------------------------------------------------------
 
-def _prepare_in_docker(backend, pkg: Path) -> None:
-    """One networked install in the package's Docker cache volume; the evaluations then run offline."""
-    session = backend.open(pkg, language="typescript", image=plugin.gauntlet_image(language="typescript"), network=True)
-    try:
-        result = plugin.gauntlet_build(session=session)
-    finally:
-        session.close()
-    assert result.ok, result.log[-2000:]
-
-
 @needs_node
 def test_same_outcomes_under_the_docker_backend():
     """vitest + tsc, jest, node:test + eslint: the Node image (official node image, or Debian with
     Node 22 from npm on the local base) gives the local verdicts and rewards, offline from its caches."""
     from harness.testing import assert_same_on_both_backends, docker_or_skip
 
-    backend = docker_or_skip()
+    docker_or_skip()
     for pkg in (VITEST, JEST, NODETEST):
-        prepare(pkg)
-        _prepare_in_docker(backend, pkg)
+        prepare(pkg)  # the registry is reachable; check() prepares each backend's caches itself
     assert_same_on_both_backends(VITEST, "typescript", {
         "known-good": None,
         "test fails": edit(VITEST, "src/calc.ts", "for (let i = start; i < end; i++)", "for (let i = start; i <= end; i++)"),
