@@ -107,6 +107,7 @@ def gauntlet_prepare(session: Session) -> None:
     evaluation session that follows shares the caches and has no network.
 
     :param session: an open session of the plugin's language, with network, on the unpatched project.
+    :return: None always: the effect is the filled caches.
     :raises SandboxError: the registry could not be reached (an infrastructure error, no reward).
     """
 

@@ -22,7 +22,7 @@ from harness.errors import CodeFailure, GauntletError, InfraError, UsageError
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["harness", "plugins", "trainers", "leaderboards"]
 # Control flow inside one component, never shown to a user: not Gauntlet errors.
-INTERNAL = {"_Uncached", "TimeoutException", "OutputLimitExceeded", "TestHang"}
+INTERNAL = {"_Uncached", "TimeoutException", "OutputLimitExceeded", "TestHang", "Busy"}
 
 # Every exception class of the shipped code: its kind, and the builtin that callers may still catch.
 EXPECTED = {

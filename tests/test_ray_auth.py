@@ -35,7 +35,7 @@ def test_the_token_is_presented_only_where_one_is_at_hand_and_the_mode_is_unset(
 
 DRIVER = textwrap.dedent("""
     import os
-    from harness.jobs.loopback import LoopbackCluster
+    from harness.testing.loopback import LoopbackCluster
     from harness.jobs.on_ray import RayJobs
 
     with LoopbackCluster(head_cpus=1, head_docker=0) as cluster:
