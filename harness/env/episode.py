@@ -28,6 +28,7 @@ from harness.env.tools import TOOLS, BadCall, Observation, Refused
 from harness.env.workspace import TaskInfo, prepare, remove, task_info
 from harness.errors import UsageError
 from harness.sandbox import Limits, SandboxError, get_backend
+from harness.sandbox.base import workspace_key
 
 GIT = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
        "-c", "safe.directory=*"]
@@ -46,7 +47,8 @@ class EpisodeOptions:
     roles: tuple[str, ...] = ("coder", "debugger", "reviewer")  # "tester" is added when the diff adds tests
     debugger_k: int = 3  # the Debugger's reward: fixed within k test runs
     tester_mutants: int = 6  # plugin mutants (plus the task's own bug) for the Tester's mutation score
-    network: bool = False  # commands may reach the network (dependency downloads); off for agents
+    network: bool = False  # the agent's commands may reach the network; off unless the user opts in
+    fetch_deps: bool = False  # a networked session builds the task once first, filling the dependency caches
     grade_timeout: float = 600.0
     trajectory: str | None = None  # a JSONL file: one record per episode, appended at close
 
@@ -94,9 +96,16 @@ class Episode:
             self.hooks = self.pm.for_language(self.language)
             backend = get_backend(self.options.backend)
             image = None if self.options.backend == "local" else self.hooks.gauntlet_image(language=self.language)
-            self.session = backend.open(workspace, language=self.language, image=image,
-                                        limits=Limits(timeout=self.options.tool_timeout), network=self.options.network,
-                                        cache_key=f"env-{self.info.task_id}"[:120].replace("/", "_"))
+            limits = Limits(timeout=self.options.tool_timeout)
+            if self.options.fetch_deps:
+                prep = backend.open(workspace, language=self.language, image=image, limits=limits, network=True,
+                                    cache_key=self.cache_key)
+                try:
+                    self.hooks.gauntlet_build(session=prep)
+                finally:
+                    prep.close()
+            self.session = backend.open(workspace, language=self.language, image=image, limits=limits,
+                                        network=self.options.network, cache_key=self.cache_key)
         except (SandboxError, OSError) as e:
             from harness.errors import InfraError
 
@@ -114,6 +123,14 @@ class Episode:
         self.last_active = time.monotonic()
         self.lock = threading.Lock()
         self.open_seconds = time.monotonic() - started
+
+    @property
+    def cache_key(self) -> str:
+        """The dependency / build caches the same task uses outside an episode: ``gauntlet check``'s
+        (per repository path) or ``gauntlet swebench --mode own``'s (per repository name)."""
+        if self.info.kind == "repository":
+            return workspace_key(Path(self.info.task["repo"]))
+        return "swe-" + self.info.task["repo"].replace("/", "__")
 
     # -- the sandbox ------------------------------------------------------------------------------
     def exec(self, argv: list[str], timeout: float | None = None):

@@ -110,7 +110,7 @@ def _swe(ep: "Episode", diff: str) -> tuple[Reward, Outcome | None]:
     from harness.benchmarks.swebench.run import evaluate_instance
 
     instance = ep.info.task
-    env = OwnEnvironment(ep.options.backend, ep.info.repos_dir, ep.pm)
+    env = OwnEnvironment(ep.options.backend, ep.info.repos_dir, ep.pm, fetch_deps=ep.options.fetch_deps)
     pred = {"instance_id": instance["instance_id"], "model_name_or_path": "gauntlet-env", "model_patch": diff}
     with tempfile.TemporaryDirectory(prefix="gauntlet-env-grade-") as tmp:
         res = evaluate_instance(env, instance, pred, Path(tmp), ep.options.grade_timeout,
@@ -159,7 +159,7 @@ def tester_reward(ep: "Episode", test_diff: str) -> dict[str, Any]:
         backend = get_backend(ep.options.backend)
         image = None if ep.options.backend == "local" else ep.hooks.gauntlet_image(language=ep.language)
         session = backend.open(tree, language=ep.language, image=image, limits=Limits(timeout=ep.options.tool_timeout),
-                               cache_key=f"env-{ep.info.task_id}-tester"[:120].replace("/", "_"))
+                               cache_key=ep.cache_key)
         try:
             before = ep.hooks.gauntlet_test(session=session, selection=None, fail_fast=False)
             patched = session.apply_patch(test_diff)

@@ -27,6 +27,8 @@ from typing import Any
 from harness.errors import UsageError
 
 _IGNORED = shutil.ignore_patterns(".git", "target", "node_modules", "__pycache__", ".pytest_cache", ".gauntlet*")
+BUILD_OUTPUTS = ("target/", "node_modules/", "__pycache__/", "*.pyc", ".pytest_cache/", ".ruff_cache/", ".gauntlet*",
+                 "Cargo.lock", "package-lock.json", "go.sum", "*.tsbuildinfo", "dist/")
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "gauntlet", "GIT_AUTHOR_EMAIL": "gauntlet@localhost",
     "GIT_COMMITTER_NAME": "gauntlet", "GIT_COMMITTER_EMAIL": "gauntlet@localhost",
@@ -105,6 +107,10 @@ def prepare(info: TaskInfo, parent: Path | None = None) -> Path:
                 with tarfile.open(fileobj=f) as tar:
                     tar.extractall(dest, filter="tar")
         _git(["init", "-q", "-b", "main"], dest)
+        # Build outputs and generated lock files never belong to the agent's diff (untracked only:
+        # a lock file the task tracks still shows its changes).
+        (dest / ".git" / "info").mkdir(exist_ok=True)
+        (dest / ".git" / "info" / "exclude").write_text("\n".join(BUILD_OUTPUTS) + "\n")
         _git(["add", "-A", "."], dest)
         _git(["-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", f"task {info.task_id}"], dest)
     except BaseException:
