@@ -60,6 +60,23 @@ def read(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield rec
 
 
+def to_messages(rec: dict[str, Any], tools: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """An episode as chat messages for SFT: the task (first observation) from the user, each call as
+    the assistant's JSON tool call, each observation as a ``tool`` message."""
+    first = rec.get("first_observation") or {}
+    names = ", ".join(t["function"]["name"] for t in (tools or first.get("data", {}).get("tools", [])))
+    system = ("You fix bugs in a repository with tools. Answer with one JSON tool call per turn: "
+              '{"name": TOOL, "arguments": {...}}' + (f". Tools: {names}." if names else "."))
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": first.get("text") or rec["problem"]}]
+    for step in rec["steps"]:
+        if step.get("tool") is None:  # a malformed call teaches nothing
+            continue
+        call = json.dumps({"name": step["tool"], "arguments": step.get("arguments") or {}})
+        messages.append({"role": "assistant", "content": call})
+        messages.append({"role": "tool", "content": step["observation"]["text"]})
+    return messages
+
+
 def leaderboard_rows(path: str | Path) -> list[dict[str, Any]]:
     """Per instance: resolved, reward, test runs (to green), diff size, calls, format accuracy, time."""
     rows = []
