@@ -82,3 +82,60 @@ def test_openrlhf_agent_executor_runs_an_episode(env_server, tmp_path, monkeypat
     text = tokenizer.decode(out["observation_tokens"])
     assert "slugify/core.py" in text and "malformed tool call" in text
     assert manager.health()["episodes"] == 0  # closed at the end of the episode
+
+
+def test_trl_grpo_trainer_with_environment_factory(tmp_path):
+    """TRL's GRPOTrainer runs multi-turn rollouts through Gauntlet episodes: a tiny random Llama whose
+    sampling is biased towards three tool calls (each one token), TRL parses them with its qwen3
+    response schema, calls the environment's methods, and trains on get_reward's graded rewards."""
+    for module in ("torch", "transformers", "trl", "datasets", "tokenizers"):
+        pytest.importorskip(module, reason=f"{module} is not installed (pip install 'gauntlet-harness[train]')")
+    import torch
+    from datasets import Dataset
+    from transformers import LlamaConfig, LlamaForCausalLM
+    from trl import GRPOConfig, GRPOTrainer
+
+    from harness.env.adapters.trl import GauntletEnvironment
+
+    tokenizer, calls = tool_call_tokenizer()
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id))
+    task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
+    rows = [{"prompt": [{"role": "user", "content": "Fix the bug."}], "gauntlet_task": json.dumps(task)}] * 2
+    ids = [tokenizer.convert_tokens_to_ids(c) for c in calls]
+    bias = [[[i], 60.0] for i in ids] + [[[i, tokenizer.eos_token_id], 120.0] for i in ids]
+    args = GRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
+                      max_completion_length=64, max_steps=1, logging_steps=1, report_to=[], use_cpu=True, bf16=False,
+                      seed=0, generation_kwargs={"sequence_bias": bias}, save_strategy="no", max_tool_calling_iterations=3)
+    GauntletEnvironment.env_seconds, GauntletEnvironment.episodes, GauntletEnvironment.tool_calls = 0.0, 0, 0
+    trainer = GRPOTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=Dataset.from_list(rows),
+                          environment_factory=GauntletEnvironment)
+    trainer.train()
+    logged = [e for e in trainer.state.log_history if "rewards/GauntletEnvironment/mean" in e]
+    assert logged, trainer.state.log_history
+    assert GauntletEnvironment.episodes >= 2 and GauntletEnvironment.env_seconds > 0
+    assert GauntletEnvironment.tool_calls > 0  # TRL parsed the model's tool calls and called the episode's tools
+    assert -1.0 <= logged[0]["rewards/GauntletEnvironment/mean"] <= 1.0
+
+
+def tool_call_tokenizer():
+    """A byte-level BPE tokenizer with TRL's qwen3 chat template and response schema; three tool calls
+    on the slugify task (search, the fix, submit) are single tokens."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+    from trl.chat_template_utils import add_response_schema, qwen3_chat_template
+
+    _, file, good, bug, _, _ = BUGS["python"]
+    calls = ["<tool_call>\n" + json.dumps({"name": n, "arguments": a}) + "\n</tool_call>" for n, a in (
+        ("search", {"pattern": bug, "path": "slugify"}), ("edit", {"path": file, "old": bug, "new": good}), ("submit", {}))]
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.train_from_iterator(["Fix the bug. tool_call user assistant system"] * 10,
+                            trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>", "<pad>", "<|im_start|>", "<|im_end|>"],
+                                                initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<|im_end|>")
+    fast.add_tokens(calls)
+    fast.chat_template = qwen3_chat_template
+    return add_response_schema(fast), calls
