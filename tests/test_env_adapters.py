@@ -120,16 +120,17 @@ def test_trl_grpo_trainer_with_environment_factory(tmp_path):
     assert -1.0 <= logged[0]["rewards/GauntletEnvironment/mean"] <= 1.0
 
 
-def tool_call_tokenizer():
+def tool_call_tokenizer(extra: list | None = None):
     """A byte-level BPE tokenizer with TRL's qwen3 chat template and response schema; three tool calls
-    on the slugify task (search, the fix, submit) are single tokens."""
+    on the slugify task (search, the fix, submit) and any ``extra`` (name, arguments) are single tokens."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     from trl.chat_template_utils import add_response_schema, qwen3_chat_template
 
     _, file, good, bug, _, _ = BUGS["python"]
     calls = ["<tool_call>\n" + json.dumps({"name": n, "arguments": a}) + "\n</tool_call>" for n, a in (
-        ("search", {"pattern": bug, "path": "slugify"}), ("edit", {"path": file, "old": bug, "new": good}), ("submit", {}))]
+        ("search", {"pattern": bug, "path": "slugify"}), ("edit", {"path": file, "old": bug, "new": good}), ("submit", {}),
+        *(extra or []))]
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.train_from_iterator(["Fix the bug. tool_call user assistant system"] * 10,
