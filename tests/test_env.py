@@ -83,6 +83,13 @@ def test_python_generated_task_resolved_and_graded_like_swebench(python_task, tm
     assert [s["tool"] for s in rec["steps"]] == ["search", "read_file", "run_tests", "edit", "run_tests", "git_diff", "submit"]
     row = leaderboard_rows(traj)[0]
     assert row["resolved"] and row["test_runs_to_green"] == 2 and row["diff_lines"] == 2
+    pytest.importorskip("transformers", reason="the train extra is not installed")
+    from trainers.data import sft_texts
+    from trainers.tiny import build_tokenizer
+
+    texts = sft_texts(build_tokenizer(["x"]), None, traj)  # read -> edit -> test -> submit, as chat text
+    assert len(texts) == 1 and python_task["problem_statement"].splitlines()[0] in texts[0]
+    assert texts[0].index('"name": "run_tests"') < texts[0].index('"name": "edit"') < texts[0].index('"name": "submit"')
 
 
 def test_tester_role_gets_a_mutation_score(python_task):
