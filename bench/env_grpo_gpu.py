@@ -65,13 +65,13 @@ def main() -> None:
     import torch
     from datasets import Dataset
     from env_agents import BUGS, buggy_copy
+    from test_env_adapters import tool_call_tokenizer
     from transformers import LlamaConfig, LlamaForCausalLM, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
     from harness.env.adapters.trl import GauntletEnvironment
     from harness.env.episode import EpisodeOptions
     from harness.sandbox import jail
-    from test_env_adapters import tool_call_tokenizer
 
     pm = plugin_manager()
     print(json.dumps({"jail": jail.check(), "git": shutil.which("git"), "languages": sorted(pm.languages())}), flush=True)
@@ -87,7 +87,8 @@ def main() -> None:
         model = model.to(torch.bfloat16)
     ids = [tokenizer.convert_tokens_to_ids(c) for c in calls]
     bias = [[[i], 60.0] for i in ids] + [[[i, tokenizer.eos_token_id], 120.0] for i in ids]
-    rows = [{"prompt": [{"role": "user", "content": "Fix the bug, then submit."}], "gauntlet_task": json.dumps(task)}] * (a.steps * a.generations)
+    row = {"prompt": [{"role": "user", "content": "Fix the bug, then submit."}], "gauntlet_task": json.dumps(task)}
+    rows = [row] * (a.steps * a.generations)
     GauntletEnvironment.options = EpisodeOptions(max_steps=a.turns + 2, roles=("coder",))
     steps: list[dict] = []
 

@@ -140,3 +140,42 @@ def tool_call_tokenizer(extra: list | None = None):
     fast.add_tokens(calls)
     fast.chat_template = qwen3_chat_template
     return add_response_schema(fast), calls
+
+
+def test_verl_tools_loaded_by_verls_registry(env_server, tmp_path):
+    """verl's own ``initialize_tools_from_config`` loads one GauntletTool per tool from a YAML config;
+    calls go through the BaseTool lifecycle exactly as verl's ToolAgentLoop._call_tool makes them."""
+    pytest.importorskip("verl", reason="verl is not installed (pip install --no-deps verl)")
+    from verl.tools.tool_registry import initialize_tools_from_config
+
+    from harness.env.tools import TOOLS
+
+    url, manager = env_server
+    _, file, good, bug, _, _ = BUGS["python"]
+    task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
+    config = tmp_path / "tools.yaml"
+    config.write_text("tools:\n" + "".join(
+        f"  - class_name: harness.env.adapters.verl_tools.GauntletTool\n    config: {{type: native, tool: {n}, env_url: '{url}'}}\n"
+        for n in TOOLS))
+    tools = {t.name: t for t in initialize_tools_from_config(str(config))}
+    assert list(tools) == list(TOOLS) and tools["edit"].tool_schema.function.parameters.required == ["path", "old", "new"]
+    rollout = types.SimpleNamespace(request_id="rollout-1")
+    kwargs = {"gauntlet_task": json.dumps(task)}
+
+    async def call(name, args):  # ToolAgentLoop._call_tool's sequence for a BaseTool
+        tool = tools[name]
+        iid, _ = await tool.create(create_kwargs=kwargs)
+        try:
+            return await tool.execute(iid, args, agent_data=rollout)
+        finally:
+            await tool.release(iid)
+
+    async def rollout_calls():
+        found = await call("search", {"pattern": bug, "path": "slugify"})
+        edited = await call("edit", {"path": file, "old": bug, "new": good})
+        submitted = await call("submit", {})
+        return found, edited, submitted
+
+    found, edited, (response, reward, metrics) = asyncio.run(rollout_calls())
+    assert file in found[0].text and found[1] == 0.0 and edited[0].text.startswith("edited")
+    assert reward == 1.0 and metrics["gauntlet_resolved"] == 1.0 and manager.health()["episodes"] == 0
