@@ -179,3 +179,25 @@ def test_verl_tools_loaded_by_verls_registry(env_server, tmp_path):
     found, edited, (response, reward, metrics) = asyncio.run(rollout_calls())
     assert file in found[0].text and found[1] == 0.0 and edited[0].text.startswith("edited")
     assert reward == 1.0 and metrics["gauntlet_resolved"] == 1.0 and manager.health()["episodes"] == 0
+
+
+def test_skyrl_gym_make_and_step(tmp_path):
+    """SkyRL-Gym's own registry builds the environment; init / step / get_metrics / close as its generator calls them."""
+    pytest.importorskip("skyrl_gym", reason="skyrl-gym is not installed (pip install --no-deps skyrl-gym)")
+    import skyrl_gym
+
+    import harness.env.adapters.skyrl  # noqa: F401  (registers "gauntlet")
+
+    _, file, good, bug, _, _ = BUGS["python"]
+    task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
+    env = skyrl_gym.make("gauntlet", env_config={"max_steps": 10, "roles": ["coder"]}, extras={"gauntlet_task": task})
+    prompt, meta = env.init([{"role": "user", "content": "Fix it."}])
+    assert "slugify/core.py" in prompt[-1]["content"] and meta["task_id"] == "slugify"
+    out = env.step('{"name": "edit", "arguments": {"path": "' + file + '"}}')  # missing arguments
+    assert not out["done"] and "malformed tool call" in out["observations"][0]["content"]
+    env.step(json.dumps({"name": "edit", "arguments": {"path": file, "old": bug, "new": good}}))
+    out = env.step('<tool_call>{"name": "submit", "arguments": {}}</tool_call>')
+    assert out["done"] and out["reward"] == 1.0 and out["observations"] == []
+    metrics = env.get_metrics()
+    assert metrics["resolved"] == 1.0 and metrics["format_accuracy"] == round(2 / 3, 6)
+    env.close()
