@@ -26,7 +26,7 @@ from typing import Any
 from harness.env import calls
 from harness.env.tools import TOOLS, BadCall, Observation, Refused
 from harness.env.workspace import TaskInfo, prepare, remove, task_info
-from harness.errors import UsageError
+from harness.errors import GauntletError, UsageError
 from harness.sandbox import Limits, SandboxError, get_backend
 from harness.sandbox.base import workspace_key
 
@@ -216,7 +216,12 @@ class Episode:
 
         if not self.done:
             self.done = True
-            self.result = grade(self)
+            try:
+                self.result = grade(self)
+            except (GauntletError, BadCall) as e:  # the harness failed, not the agent: no reward
+                self.result = {"reward": {"value": None, "row": "infrastructure error", "breakdown": {"infra_error": str(e)}},
+                               "resolved": False, "roles": {}, "diff": "", "diff_lines": 0, "test_files": [],
+                               "refused": list(self.violations)}
             self.metrics.diff_lines = self.result["diff_lines"]
             self.metrics.seconds = time.monotonic() - self.started
             self.result["metrics"] = self.metrics.to_dict()

@@ -234,6 +234,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": str(e)})
         except GauntletError as e:
             return self._send(502, {"error": f"infrastructure error: {e}"})
+        except Exception as e:  # a bug must not take the connection (or the server) down silently
+            return self._send(500, {"error": f"{type(e).__name__}: {e}"})
 
     def do_GET(self) -> None:
         self._route("GET")
