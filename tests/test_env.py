@@ -83,6 +83,12 @@ def test_python_generated_task_resolved_and_graded_like_swebench(python_task, tm
     assert [s["tool"] for s in rec["steps"]] == ["search", "read_file", "run_tests", "edit", "run_tests", "git_diff", "submit"]
     row = leaderboard_rows(traj)[0]
     assert row["resolved"] and row["test_runs_to_green"] == 2 and row["diff_lines"] == 2
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    shown = CliRunner().invoke(app, ["env-summary", str(traj), "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout) == row
     pytest.importorskip("transformers", reason="the train extra is not installed")
     from trainers.data import sft_texts
     from trainers.tiny import build_tokenizer

@@ -71,6 +71,39 @@ def serve_env_mcp(
               repos_dir=str(repos) if repos else None)
 
 
+def env_summary(
+    trajectories: Path = typer.Argument(..., help="A trajectories JSONL file (serve-env --trajectories, EpisodeOptions.trajectory)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per episode instead of a table."),
+) -> None:
+    """Per instance: resolved, reward, test runs (to green), diff lines, calls, format accuracy, seconds.
+
+    Example: gauntlet env-summary runs/traj.jsonl
+    """
+    from rich.table import Table
+
+    from harness.cli.output import console
+    from harness.env.trajectory import leaderboard_rows
+    from harness.errors import UsageError
+
+    if not trajectories.is_file():
+        raise UsageError(f"no such file: {trajectories}")
+    try:
+        rows = leaderboard_rows(trajectories)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    table = Table("task", "language", "resolved", "reward", "test runs", "to green", "diff lines", "calls", "format", "s")
+    for r in rows:
+        table.add_row(r["task_id"], r["language"], str(r["resolved"]), str(r["reward"]), str(r["test_runs"]),
+                      str(r["test_runs_to_green"]), str(r["diff_lines"]), str(r["calls"]), f"{r['format_accuracy']:.2f}",
+                      str(r["seconds"]))
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve-env")(serve_env)
     app.command("serve-env-mcp")(serve_env_mcp)
+    app.command("env-summary")(env_summary)
