@@ -1,7 +1,9 @@
 """What the stages read, built from what Gauntlet writes.
 
 - SFT: task generation's debug pairs (``tasks.debug.jsonl``) as read -> patch -> test
-  trajectories, plus optional trajectories (``{"messages": [...]}`` per line).
+  trajectories, plus optional trajectories: ``{"messages": [...]}`` per line, or the agent
+  environment's episode records (``harness.env.trajectory``: read -> edit -> test -> submit), of
+  which only resolved episodes are kept.
 - IPO: candidate completions per task ranked by Gauntlet outcomes — the roadmap's hard gates in
   order (patch applies, builds, tests pass, lint clean: exactly the reward table's rows), then the
   smaller diff, then fewer files — into (chosen, rejected) pairs.
@@ -60,12 +62,24 @@ def sft_texts(tokenizer, debug_pairs: Path | None, trajectories: Path | None = N
             texts.append(render(tokenizer, harmony.debug_conversation(pair)))
     if trajectories:
         for n, row in enumerate(read_jsonl(trajectories), 1):
-            if not isinstance(row.get("messages"), list):
-                raise DataError(f"{trajectories}:{n}: a trajectory needs a 'messages' list")
-            texts.append(render(tokenizer, row["messages"]))
+            messages = trajectory_messages(row)
+            if messages is None:
+                raise DataError(f"{trajectories}:{n}: a trajectory needs a 'messages' list (or is an episode record)")
+            if messages:
+                texts.append(render(tokenizer, messages))
     if not texts:
         raise DataError("no SFT data: set data.debug_pairs (and/or data.trajectories) in the config")
     return texts
+
+
+def trajectory_messages(row: dict) -> list[dict] | None:
+    """Chat messages of a trajectory line: its ``messages``, or an agent episode's calls and
+    observations (``[]`` for an episode that did not resolve its task: not a demonstration)."""
+    from harness.env.trajectory import SCHEMA, to_messages
+
+    if row.get("schema") == SCHEMA:
+        return to_messages(row) if row.get("resolved") else []
+    return row["messages"] if isinstance(row.get("messages"), list) else None
 
 
 # --- tasks: snapshots and prompts ----------------------------------------------------------------

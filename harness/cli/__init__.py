@@ -6,7 +6,8 @@ does not apply); 2 usage error (bad path, unknown language, bad option); 3 infra
 
 Commands raise ``harness.errors`` kinds for what goes wrong; one handler (``GauntletGroup``) turns
 them into one line on stderr and the kind's exit code.  Commands live in modules named for what
-they do: ``check`` and ``plugins``, ``serve`` (rewards over HTTP), ``solutions`` (lcb, humaneval,
+they do: ``check`` and ``plugins``, ``serve`` (rewards over HTTP), ``env`` (agent episodes over HTTP and
+MCP), ``solutions`` (lcb, humaneval,
 gate), ``swebench``, ``tasks``, ``images``; ``jobs`` holds the options that job-running commands
 share.  Other import packages (trainers, leaderboards) and third parties add commands through the
 ``gauntlet.cli`` entry point group.
@@ -101,9 +102,9 @@ def _show_progress() -> None:
 
 
 def _register_commands() -> None:
-    from harness.cli import check, images, plugins, serve, solutions, swebench, tasks
+    from harness.cli import check, env, images, plugins, serve, solutions, swebench, tasks
 
-    for module in (plugins, check, serve, images, swebench, tasks, solutions):
+    for module in (plugins, check, serve, env, images, swebench, tasks, solutions):
         module.register(app)
     # Commands of other import packages of the distribution (trainers, leaderboards) and of third
     # parties come in through an entry point group, so the core never imports them by name.
