@@ -68,6 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Deprecated old name of `GAUNTLET_RUNNER`, read (with a warning) when that is not set."),
     Setting("GAUNTLET_RAY_ADDRESS", "Ray address", "the cluster already joined, else `$RAY_ADDRESS`, else a new local Ray", USERS,
             "The Ray cluster for `GAUNTLET_RUNNER=ray`."),
+    Setting("GAUNTLET_ENV_URL", "URL", "`http://127.0.0.1:8100`", USERS,
+            "The `gauntlet serve-env` server that OpenRLHF's agent function file (`--train.agent_func_path`) talks to."),
+    Setting("GAUNTLET_ENV_FEEDBACK", "text with `{text}`", "`<tool_response>` tags around the observation", USERS,
+            "How OpenRLHF's agent function wraps each observation before it is appended to the rollout."),
     Setting("GAUNTLET_TRACE", "flag", "off; any non-empty value turns it on", PLUGIN_AUTHORS,
             "Print every plugin hook call and its result to stderr."),
     Setting("GAUNTLET_DOCKER_AGENT", "flag", "on; `0` turns it off", DEBUGGING,
@@ -180,6 +184,14 @@ def runner() -> str:
 
 def ray_address() -> str | None:
     return _raw("GAUNTLET_RAY_ADDRESS")
+
+
+def env_url() -> str:
+    return _raw("GAUNTLET_ENV_URL") or "http://127.0.0.1:8100"
+
+
+def env_feedback() -> str:
+    return _raw("GAUNTLET_ENV_FEEDBACK") or "\n<tool_response>\n{text}\n</tool_response>\n"
 
 
 # -- plugin authors ------------------------------------------------------------------------------

@@ -186,11 +186,11 @@ def test_skyrl_gym_make_and_step(tmp_path):
     pytest.importorskip("skyrl_gym", reason="skyrl-gym is not installed (pip install --no-deps skyrl-gym)")
     import skyrl_gym
 
-    import harness.env.adapters.skyrl  # noqa: F401  (registers "gauntlet")
+    import harness.env.adapters.skyrl  # noqa: F401  (registers "gauntlet-agent")
 
     _, file, good, bug, _, _ = BUGS["python"]
     task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
-    env = skyrl_gym.make("gauntlet", env_config={"max_steps": 10, "roles": ["coder"]}, extras={"gauntlet_task": task})
+    env = skyrl_gym.make("gauntlet-agent", env_config={"max_steps": 10, "roles": ["coder"]}, extras={"gauntlet_task": task})
     prompt, meta = env.init([{"role": "user", "content": "Fix it."}])
     assert "slugify/core.py" in prompt[-1]["content"] and meta["task_id"] == "slugify"
     out = env.step('{"name": "edit", "arguments": {"path": "' + file + '"}}')  # missing arguments

@@ -22,7 +22,8 @@ from harness.errors import CodeFailure, GauntletError, InfraError, UsageError
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["harness", "plugins", "trainers", "leaderboards"]
 # Control flow inside one component, never shown to a user: not Gauntlet errors.
-INTERNAL = {"_Uncached", "TimeoutException", "OutputLimitExceeded", "TestHang", "Busy"}
+INTERNAL = {"_Uncached", "TimeoutException", "OutputLimitExceeded", "TestHang", "Busy",
+            "CallError", "BadCall", "Refused"}  # the agent environment turns these into observations
 
 # Every exception class of the shipped code: its kind, and the builtin that callers may still catch.
 EXPECTED = {

@@ -16,6 +16,7 @@ reward says so.  Every call, observation and the grade go to the trajectory (``h
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -92,7 +93,7 @@ class Episode:
         workspace = prepare(self.info)
         try:
             self.language = resolve_language(workspace, self.info.language, self.pm)
-            self.info.language = self.language
+            self.info = dataclasses.replace(self.info, language=self.language)
             self.hooks = self.pm.for_language(self.language)
             backend = get_backend(self.options.backend)
             image = None if self.options.backend == "local" else self.hooks.gauntlet_image(language=self.language)

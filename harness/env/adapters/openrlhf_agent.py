@@ -19,20 +19,20 @@ that OpenRLHF abandons (length budget) is reclaimed by the server's idle timeout
 from __future__ import annotations
 
 import asyncio
-import os
 
 import torch
 from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
 
+from harness import settings
 from harness.env.client import EnvClient
 from harness.errors import InfraError
 
-FEEDBACK = os.environ.get("GAUNTLET_ENV_FEEDBACK", "\n<tool_response>\n{text}\n</tool_response>\n")
+FEEDBACK = settings.env_feedback()
 
 
 class AgentInstance(AgentInstanceBase):
     def __init__(self, *args, **kwargs):
-        self.client = EnvClient(os.environ.get("GAUNTLET_ENV_URL", "http://127.0.0.1:8100"))
+        self.client = EnvClient(settings.env_url())
         self.episode_id: str | None = None
 
     async def reset(self, states: dict, **kwargs) -> dict:

@@ -1,7 +1,7 @@
 """SkyRL-Gym's text environment over a Gauntlet episode (skyrl-gym 0.4 ``BaseTextEnv``).
 
-    import harness.env.adapters.skyrl  # registers the id "gauntlet"
-    env = skyrl_gym.make("gauntlet", env_config={"max_steps": 30}, extras={"gauntlet_task": TASK})
+    import harness.env.adapters.skyrl  # registers the id "gauntlet-agent"
+    env = skyrl_gym.make("gauntlet-agent", env_config={"max_steps": 30}, extras={"gauntlet_task": TASK})
 
 SkyRL's generator calls ``init(prompt)`` (the first observation, problem and repository layout, is
 appended to the last message), then ``step(action_text)`` per turn: the model's tool call goes to
@@ -61,5 +61,5 @@ class GauntletTextEnv(BaseTextEnv):
         self.episode.close()
 
 
-if "gauntlet" not in skyrl_gym.envs.registration.registry:
-    skyrl_gym.register(id="gauntlet", entry_point="harness.env.adapters.skyrl:GauntletTextEnv")
+if "gauntlet-agent" not in skyrl_gym.envs.registration.registry:
+    skyrl_gym.register(id="gauntlet-agent", entry_point="harness.env.adapters.skyrl:GauntletTextEnv")
