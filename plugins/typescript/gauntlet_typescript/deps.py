@@ -137,6 +137,10 @@ def ensure_dependencies(session, pkg: Package) -> Install:
         )
         if restore.exit_code == 0:
             return Install(True, "cached")
+        if _changed_by_patch(session, store, key):
+            return Install(False, "none", diagnostics=[Diagnostic(
+                "the patch changes the package's dependencies (package.json or the lock file): the evaluation is "
+                "offline and has only what the unpatched package declared", file="package.json")])
     install = _npm_install(session, pkg, env)
     if not install.ok:
         return install
@@ -149,6 +153,18 @@ def ensure_dependencies(session, pkg: Package) -> Install:
             timeout=600,
         )
     return install
+
+
+def _changed_by_patch(session, store: str, key: str) -> bool:
+    """Offline, with the content-keyed store holding the unpatched package's dependencies but not
+    these: the model's patch changed what the package depends on.  That is the code's failure (a
+    build failure), not the harness's: an infrastructure error would give such a patch no reward
+    at all, and so a way out of every penalty."""
+    if session.network:
+        return False
+    listing = session.exec(["sh", "-c", 'ls -1 "$1" 2>/dev/null || true', "ls", store], timeout=60)
+    prepared = [e for e in listing.stdout.split() if not e.startswith(".tmp-")]
+    return bool(prepared) and key not in prepared
 
 
 def _npm_install(session, pkg: Package, env: dict[str, str]) -> Install:
@@ -184,8 +200,7 @@ def _raise_if_offline(session, output: str) -> None:
     raise SandboxError(
         "npm needs packages that are not in the npm cache and the sandbox has no network"
         f"{what}: `gauntlet check` fetches the unpatched package's dependencies before the patch unless "
-        "--offline is given (run it once without --offline); dependencies that the patch itself adds "
-        "to package.json are never fetched"
+        "--offline is given (run it once without --offline)"
     )
 
 
