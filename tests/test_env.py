@@ -87,8 +87,14 @@ def test_python_generated_task_resolved_and_graded_like_swebench(python_task, tm
 
     from harness.cli import app
 
-    shown = CliRunner().invoke(app, ["env-summary", str(traj), "--json"])
-    assert shown.exit_code == 0 and json.loads(shown.stdout) == row
+    run_dir = traj.parent / "board-run"
+    shown = CliRunner().invoke(app, ["env-summary", str(traj), "--json", "--run-dir", str(run_dir), "--model", "scripted"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout.splitlines()[-1]) == row
+    from leaderboards.runs import load_run  # the leaderboard shows the episode per instance
+
+    board = load_run(run_dir)
+    assert board.benchmark == "agent-env" and board.model == "scripted"
+    assert [(r.outcome, r.detail) for r in board.rows] == [("resolved", "2 test run(s) to green, 2 diff lines")]
     pytest.importorskip("transformers", reason="the train extra is not installed")
     from trainers.data import sft_texts
     from trainers.tiny import build_tokenizer

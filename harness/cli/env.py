@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -74,10 +75,14 @@ def serve_env_mcp(
 def env_summary(
     trajectories: Path = typer.Argument(..., help="A trajectories JSONL file (serve-env --trajectories, EpisodeOptions.trajectory)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per episode instead of a table."),
+    run_dir: Optional[Path] = typer.Option(
+        None, "--run-dir", help="Also write the episodes as a run directory for `gauntlet leaderboard build` "
+                                "(one row per instance: resolved, test runs to green, diff lines)."),
+    model: Optional[str] = typer.Option(None, "--model", help="The model's name on the leaderboard (with --run-dir)."),
 ) -> None:
     """Per instance: resolved, reward, test runs (to green), diff lines, calls, format accuracy, seconds.
 
-    Example: gauntlet env-summary runs/traj.jsonl
+    Example: gauntlet env-summary runs/traj.jsonl --run-dir runs/agent-env/my-model --model my-model
     """
     from rich.table import Table
 
@@ -91,6 +96,10 @@ def env_summary(
         rows = leaderboard_rows(trajectories)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    if run_dir is not None:
+        from harness.env.trajectory import write_run
+
+        print(f"run directory: {write_run(trajectories, run_dir, model)}", file=sys.stderr)
     if as_json:
         for row in rows:
             print(json.dumps(row))

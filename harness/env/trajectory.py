@@ -87,3 +87,21 @@ def leaderboard_rows(path: str | Path) -> list[dict[str, Any]]:
                      "test_runs_to_green": m["test_runs_to_green"], "diff_lines": m["diff_lines"],
                      "calls": m["calls"], "format_accuracy": m["format_accuracy"], "seconds": round(m["seconds"], 2)})
     return rows
+
+
+def write_run(path: str | Path, run_dir: str | Path, model: str | None = None) -> Path:
+    """The trajectories as a run directory (``harness.results``) that ``gauntlet leaderboard build``
+    reads: one record per instance with its score (resolved), test runs to green and diff size."""
+    from harness.results import Manifest, RunWriter, fingerprint
+
+    rows = leaderboard_rows(path)
+    manifest = Manifest(benchmark="agent-env", model=model, dataset=Path(path).name,
+                        dataset_fingerprint=fingerprint(sorted(r["task_id"] for r in rows)))
+    writer = RunWriter(run_dir, manifest, resume=False)
+    for r in rows:
+        green = r["test_runs_to_green"]
+        status = (f"{green} test run(s) to green" if green is not None else f"not green in {r['test_runs']} test run(s)")
+        writer.write(r["task_id"], {**r, "score": 1.0 if r["resolved"] else 0.0,
+                                    "status": f"{status}, {r['diff_lines']} diff lines"})
+    return writer.dir
+
