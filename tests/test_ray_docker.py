@@ -179,6 +179,12 @@ def test_docker_jobs_run_on_docker_nodes_exactly_once_equal_to_local(cluster, sw
     for tid in list(problems)[:3]:
         p = problems[tid]
         batch.append((f"he:{tid}", ("humaneval", p, [p["canonical_solution"], "    return None\n"], 3.0)))
+    # --runner ray --backend docker: the node's solution executor runs in a container of the Python
+    # image (whose user gauntlet the host's /etc, and so the jail, does not have).
+    probe = {"task_id": "probe/docker", "prompt": "def f():\n", "entry_point": "f",
+             "test": "def check(candidate):\n    assert candidate() == 1000\n"}
+    batch.append(("he:in-docker", ("humaneval", probe, ["    import pwd\n    return pwd.getpwnam('gauntlet').pw_uid\n"],
+                                   10.0, "docker")))
     expected = {r.job_id: r.value for r in get_runner("local", workers=1).map(mixed_job, batch, DOCKER_JOB)}
     with ray_jobs(c.address) as jobs:
         assert ray.cluster_resources().get("docker") == 1.0
@@ -194,6 +200,7 @@ def test_docker_jobs_run_on_docker_nodes_exactly_once_equal_to_local(cluster, sw
     assert python_tag in values["swe:gold"]["images"]  # evaluated in a container of the language image
     assert any(name.startswith("gauntlet-swe/") for name in values["swe:gold"]["images"])
     assert [values["rw:sum-ok"]["value"], values["rw:sum-bad"]["value"]] == [1.0, 0.1]
+    assert values["he:in-docker"]["correct"] == 1, values["he:in-docker"]
 
 
 def test_cli_swebench_docker_on_ray_equals_local(cluster, swe, python_tag, tmp_path):

@@ -103,8 +103,9 @@ def summarize(records: list[dict], ks: Iterable[int] = DEFAULT_KS, num_problems:
     return summary
 
 
-def grade_job(problem: dict, completions: list[str], timeout: float = 3.0) -> dict:
-    """``grade_task`` as a self-contained job (``--runner ray``): on the node's warm executor."""
+def grade_job(problem: dict, completions: list[str], timeout: float = 3.0, backend: str = "local") -> dict:
+    """``grade_task`` as a self-contained job (``--runner ray``): on the node's warm executor of
+    ``backend`` (the jail, or a container with ``--backend docker``)."""
     from harness.jobs.node import solution_executor
 
-    return grade_task(solution_executor("lean"), problem, completions, timeout)
+    return grade_task(solution_executor("lean", backend), problem, completions, timeout)

@@ -243,8 +243,10 @@ def summarize(records: list[dict], ks: Iterable[int] = DEFAULT_KS) -> dict:
     return summary
 
 
-def grade_job(problem: Problem, codes: list[str], timeout: float = 6.0, checker: str = "lcb") -> dict:
-    """``grade_problem`` as a self-contained job (``--runner ray``): on the node's warm executor."""
+def grade_job(problem: Problem, codes: list[str], timeout: float = 6.0, checker: str = "lcb",
+              backend: str = "local") -> dict:
+    """``grade_problem`` as a self-contained job (``--runner ray``): on the node's warm executor of
+    ``backend`` (the jail, or a container with ``--backend docker``)."""
     from harness.jobs.node import solution_executor
 
-    return grade_problem(solution_executor("full"), problem, codes, timeout, checker)
+    return grade_problem(solution_executor("full", backend), problem, codes, timeout, checker)

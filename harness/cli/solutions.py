@@ -133,7 +133,7 @@ def lcb(
     records, failures, run_id = grade_run(
         [(p.question_id, p) for p in problems], out, manifest, rerun=rerun,
         runner=open_runner(runner_kind, ray_address, old_executor=old_executor),
-        remote=(lcbm.grade_job, lambda _tid, p: (p, codes[p.question_id], timeout, checker)),
+        remote=(lcbm.grade_job, lambda _tid, p: (p, codes[p.question_id], timeout, checker, backend)),
         local=lambda ex: lambda _tid, p: lcbm.grade_problem(ex, p, codes[p.question_id], timeout, checker),
         workers=workers, backend=backend)
     summary = {**lcbm.summarize(records, ks), "run_id": run_id, "checker": checker}
@@ -184,7 +184,7 @@ def humaneval(
     records, failures, run_id = grade_run(
         [(tid, by_task[tid]) for tid in problems if tid in by_task], out, manifest, rerun=rerun,
         runner=open_runner(runner_kind, ray_address, old_executor=old_executor),
-        remote=(he.grade_job, lambda tid, comps: (problems[tid], comps, timeout)),
+        remote=(he.grade_job, lambda tid, comps: (problems[tid], comps, timeout, backend)),
         local=lambda ex: lambda tid, comps: he.grade_task(ex, problems[tid], comps, timeout),
         # HumanEval checks import little: a lean worker makes smaller, faster forks.
         workers=workers, profile="lean", backend=backend)

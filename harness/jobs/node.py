@@ -44,8 +44,10 @@ def close_all() -> None:
             pass
 
 
-def solution_executor(profile: str = "full"):
-    """One warm forking worker per job slot (a Ray task holds one CPU, so one worker is its share)."""
+def solution_executor(profile: str = "full", backend: str = "local"):
+    """One warm forking worker per job slot (a Ray task holds one CPU, so one worker is its share),
+    in the node's jail or, with ``backend="docker"``, in a container on the node."""
     from harness.benchmarks.executor import Executor
 
-    return cached(("solution-executor", profile), lambda: Executor(1, profile=profile), lambda e: e.close())
+    return cached(("solution-executor", profile, backend), lambda: Executor(1, profile=profile, backend=backend),
+                  lambda e: e.close())

@@ -238,7 +238,7 @@ def score_job(task: dict, artefact: str, options: EngineOptions, tree: bytes | N
     from harness.jobs.trees import unpack
 
     engine = node.cached(("reward-engine", repr(options)), lambda: RewardEngine(replace(options, workers=1),
-                                                                      executor=node.solution_executor("full")),
+                                                                      executor=node.solution_executor("full", options.backend)),
                          lambda e: e.close())
     if tree is not None:
         task = {**task, "repo": str(unpack(tree, "repo"))}
