@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from harness.errors import UsageError
+from harness.jobs import Resources
 from harness.results import Manifest, RunWriter, atomic_write_text
 
 BACKENDS = ("local", "docker")  # where solutions run: warm workers in a jail, or in containers
@@ -66,7 +67,8 @@ def grade_run(
     try:
         manifest.args["runner"] = runner.name
         writer = RunWriter(run_dir, manifest, resume=not rerun)
-        records = run_problems(items, None, writer, 0, manifest.benchmark, runner=runner, remote=remote, infra_failures=failures)
+        records = run_problems(items, None, writer, 0, manifest.benchmark, runner=runner, remote=remote,
+                               infra_failures=failures, resources=Resources(cpus=1, docker=backend == "docker"))
     finally:
         runner.close()
     return records, failures, writer.manifest.run_id
@@ -82,11 +84,12 @@ def run_problems(
     runner=None,
     remote: tuple[Callable[..., dict], Callable[[str, Any], tuple]] | None = None,
     infra_failures: list[tuple[str, str]] | None = None,
+    resources: Resources = Resources(),
 ) -> list[dict]:
     """``grade(task_id, item)`` for every item not already recorded; returns all records in order.
 
     With ``runner`` (a ``harness.jobs`` job runner) and ``remote = (fn, args_of)``, each item runs
-    there as the job ``fn(*args_of(task_id, item))`` instead."""
+    there as the job ``fn(*args_of(task_id, item))`` instead, on a node with ``resources``."""
     todo = [(tid, it) for tid, it in items if tid not in writer.done]
     progress = Progress(TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TimeRemainingColumn(), console=console or Console(stderr=True), transient=False)
@@ -94,7 +97,7 @@ def run_problems(
         with progress:
             bar = progress.add_task(label, total=len(items), completed=len(items) - len(todo))
             fn, args_of = remote
-            for res in runner.map(fn, [(tid, args_of(tid, it)) for tid, it in todo]):
+            for res in runner.map(fn, [(tid, args_of(tid, it)) for tid, it in todo], resources):
                 if res.ok:
                     writer.write(res.job_id, res.value)
                 elif infra_failures is not None:

@@ -212,7 +212,8 @@ class RewardEngine:
                     self._trees[path] = self.runner.share(pack(path))
                 tree = self._trees[path]
         try:
-            reward = self.runner.call(score_job, task, artefact, self.options, tree, resources=Resources(cpus=1))
+            needs = Resources(cpus=1, docker=self.options.backend == "docker")
+            reward = self.runner.call(score_job, task, artefact, self.options, tree, resources=needs)
         except JobFailed as e:
             raise _Uncached(Reward(None, "infrastructure error", {"infra_error": str(e)})) from e
         return reward
