@@ -1,7 +1,8 @@
 """The verifiers multi-turn adapter driven by verifiers' own ``evaluate`` (0.3's ``MultiTurnEnv``) with
 a real ``openai.AsyncOpenAI`` client.  The only fake is the model server: a local HTTP stub answering
 chat completions from a script (it stands in for vLLM), one script that fixes the task and submits,
-one that makes a useless edit and submits, one whose server fails mid-rollout."""
+one that makes a useless edit and submits, one that never submits (the episode's budget ends it), one
+whose server fails mid-rollout."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ SCRIPTS = {  # model name -> the assistant message of each turn
                   {"name": "edit", "arguments": {"path": FILE, "old": BUG, "new": GOOD}}) + "</tool_call>"},
               _native("submit", {})],
     "idler": [_native("edit", {"path": FILE, "old": BUG, "new": BUG + "  # looked at"}), _native("submit", {})],
+    "wanderer": [_native("list_files", {})] * 3,  # never submits: the step budget (3) ends and grades it
     "broken": [_native("search", {"pattern": BUG}), None],  # None: the server fails (HTTP 400)
 }
 
@@ -75,7 +77,7 @@ def test_verifiers_evaluate_runs_episodes_graded_like_the_reward_engine(tmp_path
 
     task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
     rows = [{"prompt": [{"role": "user", "content": "Fix the bug."}], "info": json.dumps({"gauntlet_task": task})}]
-    env = load_environment(dataset=Dataset.from_list(rows), max_steps=10, trajectory=str(tmp_path / "traj.jsonl"))
+    env = load_environment(dataset=Dataset.from_list(rows), max_steps=3, trajectory=str(tmp_path / "traj.jsonl"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -95,10 +97,13 @@ def test_verifiers_evaluate_runs_episodes_graded_like_the_reward_engine(tmp_path
     for model, out in runs.items():
         result = out["gauntlet_result"]
         assert out["error"] is None and out["stop_condition"] == "has_final_env_response", out
+        assert out["reward"] == result["reward"]["value"] and out["metrics"]["gauntlet_infra_error"] == 0.0
+        if not result["diff"]:
+            continue  # an empty diff: RewardEngine grades an empty patch as unparsable, the episode does not
         outside = engine.score_one(json.dumps({"name": "apply_patch", "arguments": {"patch": result["diff"]}}), task)
         assert (out["reward"], result["reward"]["row"]) == (outside.value, outside.row), model
-        assert out["metrics"]["gauntlet_infra_error"] == 0.0
-    fixed, idle = runs["fixer"], runs["idler"]
+    fixed, idle, lost = runs["fixer"], runs["idler"], runs["wanderer"]
+    assert "step budget of 3 calls used" in lost["completion"][-1]["content"] and not lost["metrics"]["gauntlet_resolved"]
     assert fixed["reward"] == 1.0 and fixed["metrics"]["gauntlet_resolved"] == 1.0
     assert fixed["metrics"]["gauntlet_format_accuracy"] == 1.0
     tool_texts = [m["content"] for m in fixed["completion"] if m["role"] in ("tool", "user")]
@@ -106,4 +111,4 @@ def test_verifiers_evaluate_runs_episodes_graded_like_the_reward_engine(tmp_path
     assert idle["reward"] < 1.0 and idle["metrics"]["gauntlet_resolved"] == 0.0
     assert idle["gauntlet_result"]["reward"]["row"] == "builds, tests fail"
     records = [json.loads(line) for line in (tmp_path / "traj.jsonl").read_text().splitlines()]
-    assert len(records) == 3  # every episode was closed (each writes its trajectory at close), the broken one too
+    assert len(records) == 4  # every episode was closed (each writes its trajectory at close), the broken one too

@@ -30,9 +30,10 @@ from typing import Any
 import verifiers as vf
 
 from harness.env.episode import Episode, EpisodeOptions
-from harness.env.tools import TOOLS
+from harness.env.tools import TOOLS, BadCall
 from harness.errors import InfraError, UsageError
 from harness.rewards import infra
+from harness.sandbox import SandboxError
 
 SYSTEM_PROMPT = ("You fix a code repository with the tools you are given: read and search the code, edit it, "
                  "run the tests, and call submit when the tests pass. One tool call per step.")
@@ -68,13 +69,12 @@ class GauntletAgentEnv(vf.MultiTurnEnv):
     async def setup_state(self, state: vf.State) -> vf.State:
         task = _task(state)
         try:
-            episode = await asyncio.to_thread(Episode, task, self.episode_options, None, self.repos_dir)
-        except InfraError as e:  # no episode, no grade: the rubric scores the sentinel
+            state[_EPISODE] = episode = await asyncio.to_thread(Episode, task, self.episode_options, None, self.repos_dir)
+            first = await asyncio.to_thread(episode.reset)
+        except (InfraError, SandboxError, BadCall) as e:  # the sandbox failed: no grade, the rubric scores the sentinel
             state["gauntlet_result"] = {"reward": {"value": None, "row": "infrastructure error",
                                                    "breakdown": {"infra_error": str(e)}}, "resolved": False}
-            raise vf.InfraError(str(e)) from e
-        state[_EPISODE] = episode
-        first = await asyncio.to_thread(episode.reset)
+            raise vf.InfraError(f"the Gauntlet episode could not start: {e}") from e
         state["prompt"] = [*state["prompt"], vf.UserMessage(content=first.text)]
         return state
 
