@@ -104,13 +104,20 @@ class GauntletAgentEnv(vf.MultiTurnEnv):
         episode: Episode | None = state.pop(_EPISODE, None)
         if episode is None:
             return
-        try:
-            if not episode.done and state.get("error") is None:
-                await asyncio.to_thread(episode.submit)
-        finally:
-            await asyncio.to_thread(episode.close)
+        await asyncio.to_thread(_finish, episode, state.get("error") is None)
         if episode.result is not None:
             state["gauntlet_result"] = {k: episode.result[k] for k in ("reward", "resolved", "roles", "metrics", "diff")}
+
+
+def _finish(episode: Episode, grade: bool) -> None:
+    """Submit (under the episode's lock: a timed-out rollout may leave a call running) and close."""
+    try:
+        if grade:
+            with episode.lock:
+                if not episode.done and not episode.closed:
+                    episode.submit()
+    finally:
+        episode.close()
 
 
 def _result(state: Any) -> dict[str, Any] | None:
