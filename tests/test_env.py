@@ -205,7 +205,9 @@ def test_bad_calls_budgets_and_truncation_are_observations(tmp_path):
         assert missing.data["kind"] == "tool_error" and "no such file" in missing.text
         long = ep.step('<tool_call>{"name": "read_file", "arguments": {"path": "tests/test_slugify.py"}}</tool_call>')
         assert long.ok and long.data["truncated"] > 0 and "characters truncated" in long.text
-        assert long.done and long.data["budget"].startswith("step budget") and long.reward == 0.1
+        # the budget ends it with no change made: graded as RewardEngine grades an empty patch (one that
+        # does not apply: the build-failure row), never the unchanged tree's "builds, tests fail" (+0.1)
+        assert long.done and long.data["budget"].startswith("step budget") and long.reward == -0.3
         after = ep.step({"name": "git_diff", "arguments": {}})
         assert after.done and after.error == "done"
     assert ep.metrics.malformed == len(bad) and ep.metrics.format_accuracy == round(1 - len(bad) / (len(bad) + 2), 6)

@@ -98,8 +98,6 @@ def test_verifiers_evaluate_runs_episodes_graded_like_the_reward_engine(tmp_path
         result = out["gauntlet_result"]
         assert out["error"] is None and out["stop_condition"] == "has_final_env_response", out
         assert out["reward"] == result["reward"]["value"] and out["metrics"]["gauntlet_infra_error"] == 0.0
-        if not result["diff"]:
-            continue  # an empty diff: RewardEngine grades an empty patch as unparsable, the episode does not
         outside = engine.score_one(json.dumps({"name": "apply_patch", "arguments": {"patch": result["diff"]}}), task)
         assert (out["reward"], result["reward"]["row"]) == (outside.value, outside.row), model
     fixed, idle, lost = runs["fixer"], runs["idler"], runs["wanderer"]

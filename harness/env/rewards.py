@@ -98,7 +98,7 @@ def _repository(ep: "Episode", diff: str) -> tuple[Reward, Outcome | None]:
     edits = find_test_edits(diff)
     if edits and not ep.options.allow_test_edits:
         return Reward(BUILD_FAILURE, "test edits rejected", {"test_edits": edits}), None
-    outcome = check(task["repo"], CheckOptions(language=ep.language, patch=diff or None, selection=task.get("tests"),
+    outcome = check(task["repo"], CheckOptions(language=ep.language, patch=diff, selection=task.get("tests"),
                                                timeout=task.get("timeout", ep.options.grade_timeout),
                                                backend=ep.options.backend), pm=ep.pm)
     return reward_for(outcome, {"task": task, "kind": "repository"}, pm=ep.pm), outcome
