@@ -50,8 +50,8 @@ def serve_env(
                              repos_dir=str(repos) if repos else None, allowed_roots=[str(p) for p in task_root or []])
     server = serve(host, port, manager)
     # one plain JSON line (no rich wrapping): scripts read the address from it
-    print(json.dumps({"url": f"http://{host}:{server.server_address[1]}", "pid_dir": str(where)}), flush=True)
-    run_forever(server)
+    announce = json.dumps({"url": f"http://{host}:{server.server_address[1]}", "pid_dir": str(where)})
+    run_forever(server, on_ready=lambda: print(announce, flush=True))
 
 
 def serve_env_mcp(

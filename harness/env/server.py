@@ -251,8 +251,10 @@ def serve(host: str, port: int, manager: EpisodeManager) -> EnvServer:
     return EnvServer((host, port), manager)
 
 
-def run_forever(server: EnvServer) -> None:
-    """Serve until SIGTERM / Ctrl-C, then close every episode (their sandboxes go with them)."""
+def run_forever(server: EnvServer, on_ready=None) -> None:
+    """Serve until SIGTERM / Ctrl-C, then close every episode (their sandboxes go with them).
+    ``on_ready`` (announcing the address) runs once the signal handlers are in place, so a client
+    that stops the server as soon as it is announced still gets the clean shutdown."""
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -261,6 +263,8 @@ def run_forever(server: EnvServer) -> None:
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
+        if on_ready is not None:
+            on_ready()
         server.serve_forever(poll_interval=0.2)
     finally:
         for s, h in old.items():
