@@ -127,7 +127,7 @@ def gauntlet_build(session: Session) -> BuildResult | None:
 
 @per_language
 @hookspec(firstresult=True)
-def gauntlet_test(session: Session, selection: list[str] | None, fail_fast: bool = False) -> TestReport | None:
+def gauntlet_test(session: Session, selection: list[str] | None, fail_fast: bool) -> TestReport | None:
     """Run the workspace's tests and report each one by id.  Called on the plugin of
     ``session.language`` only.
 
