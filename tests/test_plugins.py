@@ -163,3 +163,16 @@ def test_hookimpl_is_reexported_by_harness():
     from harness import hookspecs
 
     assert harness.hookimpl is hookspecs.hookimpl
+
+
+def test_no_hookspec_argument_has_a_default():
+    """pluggy before 1.7 leaves defaulted arguments out of a spec, and then refuses every plugin whose
+    hookimpl names one (seen with pluggy 1.6: "declared in the hookimpl but can not be found")."""
+    import inspect
+
+    from harness import hookspecs
+
+    for name, fn in vars(hookspecs).items():
+        if name.startswith("gauntlet_"):
+            defaults = [p for p in inspect.signature(fn).parameters.values() if p.default is not inspect.Parameter.empty]
+            assert not defaults, f"{name}: {defaults} (the core passes every argument; give none a default)"
