@@ -252,12 +252,14 @@ CHECKS = {"fork_bomb": _fork_bomb, "memory_bomb": _memory_bomb, "infinite_loop":
           "leftover": _leftover}
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
-@pytest.mark.parametrize("language", list(LANGUAGES))
-@pytest.mark.parametrize("case", CASES)
+# The setuid case plants a host binary in the sandbox's cache; the Docker backend runs only the image's
+# own binaries (and sets no-new-privileges), so that case is asked of the local backend alone.
+MATRIX = [(case, language, backend) for backend in BACKENDS for language in LANGUAGES for case in CASES
+          if not (case == "setuid" and backend == "docker")]
+
+
+@pytest.mark.parametrize("case,language,backend_name", MATRIX)
 def test_hostile_case_is_contained(case, language, backend_name, builds, host, token):
-    if case == "setuid" and backend_name == "docker":
-        pytest.skip(reason="the Docker backend runs the image's own binaries; setuid is covered by the local backend")
     if case == "setuid" and os.geteuid() != 0:
         pytest.skip(reason="planting a setuid-root binary needs root")
     ws, image = builds.get(language, backend_name)
