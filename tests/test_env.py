@@ -1,10 +1,10 @@
 """Agent environments with scripted agents (no model): real plugins, real toolchains, the jail.
 
-One fixing agent per language resolves a task through the tools (Python: a task made by task
-generation, graded through ``gauntlet swebench``'s own-mode path; Rust, Go, TypeScript: repository
-tasks graded like ``RewardEngine``), one agent fails, one tries to escape and is refused (and its
-reward says so), one writes tests and gets a mutation score; bad calls, budgets and truncation are
-observations, never exceptions.
+In each of the four languages a scripted agent resolves a task made by task generation through the
+tools, graded through ``gauntlet swebench``'s own-mode path; in Rust, Go and TypeScript another
+resolves a repository task graded like ``RewardEngine``.  One agent fails, one tries to escape and is
+refused (and its reward says so), one writes tests and gets a mutation score; bad calls, budgets and
+truncation are observations, never exceptions.
 """
 
 from __future__ import annotations
@@ -119,6 +119,37 @@ def test_tester_role_gets_a_mutation_score(python_task):
     assert tester["breakdown"]["tests"] == ["tests/test_agent.py::test_agent_examples"]
     assert any(k.startswith("the task's bug") for k in tester["breakdown"]["killed"])
     assert 0 < tester["value"] <= 1
+
+
+@pytest.mark.parametrize("language", ["rust", "go", "typescript"])
+def test_generated_task_resolved_in_each_language(language, tmp_path):
+    """Task generation injects a bug the tests catch; a scripted agent fixes it through the tools."""
+    pytest.importorskip("swebench", reason="the swebench extra is not installed")
+    from harness.tasks.generate import GenerateOptions, generate
+
+    pm = _need(language)
+    project, file, _, _, _, network = BUGS[language]
+    src = fixed_copy(language, tmp_path / project.name)
+    out = tmp_path / "tasks.jsonl"
+    opts = GenerateOptions(language=language, repo_name=f"example/{project.name}", output=out, store=tmp_path / "store",
+                           max_tasks=1, max_candidates=8, workers=1, seed=3, files=(file,), network=network)
+    report = generate(src, opts, pm)
+    assert report.kept == 1, report.by_verdict
+    task = json.loads(out.read_text().splitlines()[0])
+    with Episode(task, EpisodeOptions(fetch_deps=network)) as ep:
+        first = ep.reset()
+        assert task["problem_statement"] in first.text
+        seen = [ep.step({"name": "read_file", "arguments": {"path": task["mutation"]["file"]}}),
+                ep.step({"name": "run_tests", "arguments": {}}),
+                ep.step({"name": "apply_patch", "arguments": {"patch": task["patch"]}}),
+                ep.step({"name": "run_tests", "arguments": {}}),
+                ep.step({"name": "git_diff", "arguments": {}}),
+                ep.step({"name": "submit", "arguments": {}})]
+        assert ep.exec(["git", "cat-file", "-e", task["environment_setup_commit"]]).exit_code != 0
+    assert not seen[1].data["passed"] and seen[3].data["passed"], seen[3].text
+    assert seen[-1].done and ep.result["resolved"], ep.result["reward"]
+    assert ep.result["reward"]["breakdown"]["swebench_status"] == "resolved"
+    assert seen[-1].reward == ep.result["reward"]["value"] >= 0.7
 
 
 @pytest.mark.parametrize("language", ["rust", "go", "typescript"])
