@@ -105,7 +105,10 @@ def prepare(info: TaskInfo, parent: Path | None = None) -> Path:
                 f.write(archive)
                 f.seek(0)
                 with tarfile.open(fileobj=f) as tar:
-                    tar.extractall(dest, filter="tar")
+                    if hasattr(tarfile, "tar_filter"):
+                        tar.extractall(dest, filter="tar")
+                    else:  # Python < 3.11.4 (Debian bookworm's 3.11.2): no filters; git archive writes
+                        tar.extractall(dest)  # noqa: S202 - no absolute or '..' member names
         _git(["init", "-q", "-b", "main"], dest)
         # Build outputs and generated lock files never belong to the agent's diff (untracked only:
         # a lock file the task tracks still shows its changes).
