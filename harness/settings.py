@@ -69,7 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GAUNTLET_RAY_ADDRESS", "Ray address", "the cluster already joined, else `$RAY_ADDRESS`, else a new local Ray", USERS,
             "The Ray cluster for `GAUNTLET_RUNNER=ray`."),
     Setting("GAUNTLET_ENV_URL", "URL", "`http://127.0.0.1:8100`", USERS,
-            "The `gauntlet serve-env` server that OpenRLHF's agent function file (`--train.agent_func_path`) talks to."),
+            "The `gauntlet serve-env` server that the agent-environment clients talk to when not given one: "
+            "OpenRLHF's agent function file (`--train.agent_func_path`) and the verifiers 0.4 taskset."),
     Setting("GAUNTLET_ENV_FEEDBACK", "text with `{text}`", "`<tool_response>` tags around the observation", USERS,
             "How OpenRLHF's agent function wraps each observation before it is appended to the rollout."),
     Setting("GAUNTLET_TRACE", "flag", "off; any non-empty value turns it on", PLUGIN_AUTHORS,

@@ -37,14 +37,19 @@ _, FILE, GOOD, BUG, _, _ = BUGS["python"]
 
 
 def _v4_python() -> str:
+    """The side venv's Python: verifiers 0.4 and uv, with this checkout installed (``-e .``) as a user would."""
+    hint = "python3.11 -m venv .venv-vf4 && .venv-vf4/bin/pip install verifiers==0.4.0 uv -e ."
     if not V4:
-        pytest.skip("GAUNTLET_VERIFIERS4_PYTHON is not set (the Python of a venv with verifiers==0.4.0, uv and pluggy)")
+        pytest.skip(f"GAUNTLET_VERIFIERS4_PYTHON is not set (a venv made with: {hint})")
     if not Path(V4).exists():
         pytest.skip(f"GAUNTLET_VERIFIERS4_PYTHON={V4} does not exist")
-    probe = subprocess.run([V4, "-c", "import importlib.metadata as m, verifiers.v1, pluggy; print(m.version('verifiers'))"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0 or not probe.stdout.strip().startswith("0.4."):
-        pytest.skip(f"{V4} has no verifiers 0.4 with pluggy: {(probe.stdout + probe.stderr).strip()[-300:]}")
+    probe = subprocess.run([V4, "-c", "import importlib.metadata as m, verifiers.v1, gauntlet_verifiers_v1 as g; "
+                                      "print(m.version('verifiers'), g.__file__)"],
+                           capture_output=True, text=True, cwd="/", env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    if probe.returncode != 0 or not probe.stdout.startswith("0.4."):
+        pytest.skip(f"{V4} lacks verifiers 0.4 or Gauntlet ({hint}): {(probe.stdout + probe.stderr).strip()[-300:]}")
+    if Path(probe.stdout.split()[1]).parent != ROOT:
+        pytest.skip(f"{V4} has Gauntlet installed from another checkout ({probe.stdout.split()[1]})")
     return V4
 
 
@@ -145,9 +150,9 @@ def test_vf_eval_runs_gauntlet_episodes_graded_like_the_reward_engine(tmp_path):
     threading.Thread(target=model.serve_forever, daemon=True).start()
     out = tmp_path / "vf-out"
     bin_dir = str(Path(v4).parent)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}", "PATH": bin_dir + os.pathsep + os.environ["PATH"],
-           "SCRIPTED_MODEL_KEY": "none"}
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "SCRIPTED_MODEL_KEY": "none"}
     env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)  # the installed id module, as `vf-eval gauntlet_verifiers_v1` finds it
     start = time.monotonic()
     try:
         run = subprocess.run([v4, "-c", "from verifiers.v1.cli.eval.main import main; main()", "gauntlet_verifiers_v1",
