@@ -70,7 +70,7 @@ def host(monkeypatch):
     secret = "hostile-secret-" + secrets.token_hex(8)
     monkeypatch.setenv("GAUNTLET_HOSTILE_SECRET", secret)
     name = "gauntlet-hostile-" + secrets.token_hex(8)
-    targets = tuple(Path(d) / name for d in ("/root", "/dev/shm", "/var/tmp", Path.home() / ".cache", "/tmp"))
+    targets = observe.write_targets(name)
     h = Host("hostile-run-" + secrets.token_hex(8), secret, Path.home() / f".{name}", targets)
     h.secret_file.write_text(secret)
     # Another process of the harness's user, the secret in its environment: /proc must not show it.

@@ -59,7 +59,7 @@ def test_hostile_test_suite_through_the_plugin_hook(case, backend_name, builds, 
         assert "passed" not in {r.status.value for r in report.tests.values()} or case == "daemon", report
         if case == "sleep_past_timeout":
             assert report.timed_out and "did not finish" in report.error
-        elif case == "fork_bomb":
+        elif case == "fork_bomb" and s.protections.get("pids_cgroup"):  # without one (not root): RLIMIT_NPROC, no verdict
             assert report.error and "processes limit" in report.error, report.error
         elif case == "kill_parent":
             assert report.exit_code == 137, report.log[-500:]

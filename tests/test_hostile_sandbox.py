@@ -71,9 +71,7 @@ def host(tmp_path, monkeypatch):
     home.mkdir(parents=True)
     canary, outside = home / "id_canary", tmp_path / "outside.txt"
     name = "gauntlet-hostile-" + secrets.token_hex(8)
-    # /root only under root: another user cannot even look there (and then neither can the sandbox)
-    dirs = ("/root",) * (os.geteuid() == 0) + ("/dev/shm", "/var/tmp", Path.home() / ".cache", "/tmp")
-    targets = tuple(Path(d) / name for d in dirs)
+    targets = observe.write_targets(name)
     h = Host(secret, canary, "canary-" + secrets.token_hex(8), outside, "outside-" + secrets.token_hex(8),
              Path.home() / f".{name}", targets)
     canary.write_text(h.canary_text)

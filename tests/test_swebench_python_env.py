@@ -128,6 +128,7 @@ def test_scm_version_of_a_checkout_without_tags(tmp_path):
 
 
 def test_spec_missing_for_instance_is_an_infrastructure_error(tmp_path, standin):
+    docker_or_skip()  # the environment connects to its backend when made
     instance, specs = standin
     env = OwnEnvironment("docker", tmp_path / "repos", get_plugin_manager(), env_specs=specs)
     with pytest.raises(InfraError, match="no environment spec"):
@@ -175,6 +176,7 @@ def test_gold_resolves_empty_does_not_python_env_docker(tmp_path, standin):
 def test_env_specs_only_in_own_mode(tmp_path, standin):
     from harness.benchmarks.swebench.plan import Plan, open_environment
 
+    docker_or_skip()
     instance, specs = standin
     official = Plan([instance], {}, "official", "docker", None, "gold")
     with pytest.raises(UsageError, match="own mode"):

@@ -64,3 +64,11 @@ def container_state(container_id: str) -> tuple[bool, list[str]]:
     top = c.top()
     uid = top["Titles"].index("UID")
     return True, [" ".join(row) for row in top.get("Processes") or [] if row[uid] not in ("root", "0")]
+
+
+def write_targets(name: str) -> tuple[Path, ...]:
+    """Host places a hostile case tries to write ``name`` into: the real home and the shared scratch
+    directories.  ``/root`` only under root (another user cannot even look there, and neither can the
+    sandbox then)."""
+    dirs = ("/root",) * (os.geteuid() == 0) + ("/dev/shm", "/var/tmp", Path.home() / ".cache", "/tmp")
+    return tuple(Path(d) / name for d in dirs)

@@ -22,6 +22,9 @@ GEO = HERE / "projects" / "geo_ws"
 TEXTSTATS = HERE / "projects" / "textstats"
 LIB = "geom/src/lib.rs"
 
+if shutil.which("cargo") is None:
+    pytest.skip(reason="cargo is not installed", allow_module_level=True)
+
 
 def _variant_texts(project: Path, seed: int, n: int) -> list[tuple[str, str]]:
     muts = [m for m in mutate.mutate(project, MutateOptions(language="rust"))]
