@@ -106,7 +106,17 @@ def test_http_server_episodes_bounds_idle_reclaim_and_kill(tmp_path, task):
     assert not again.exists()  # SIGTERM: every episode closed, the directory removed
 
 
-def test_mcp_server_with_the_sdk_client(task, tmp_path):
+def _mcp_servers() -> list:
+    """Pythons to run the server with: this one (its mcp) and, where CI made it, the verifiers 0.4 venv
+    (mcp 2.x, Gauntlet installed there); the client is always this one's, so the other is a cross-version run."""
+    side = os.environ.get("GAUNTLET_VERIFIERS4_PYTHON")
+    return [pytest.param(sys.executable, id="this-python"),
+            pytest.param(side, id="mcp2-venv", marks=pytest.mark.skipif(
+                not side or not Path(side).exists(), reason="GAUNTLET_VERIFIERS4_PYTHON (a venv with mcp 2.x) is not set"))]
+
+
+@pytest.mark.parametrize("server_python", _mcp_servers())
+def test_mcp_server_with_the_sdk_client(task, tmp_path, server_python):
     pytest.importorskip("mcp", reason="the mcp SDK is not installed (pip install gauntlet-harness[env])")
     import anyio
     from mcp import ClientSession, StdioServerParameters
@@ -114,9 +124,13 @@ def test_mcp_server_with_the_sdk_client(task, tmp_path):
 
     _, file, good, bug, _, _ = BUGS["python"]
     traj = tmp_path / "traj.jsonl"
-    params = StdioServerParameters(command=sys.executable, cwd=str(ROOT), env=dict(os.environ),
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    params = StdioServerParameters(command=server_python, cwd=str(ROOT), env=env,
                                    args=["-m", "harness", "serve-env-mcp", "--task", json.dumps(task),
                                          "--trajectories", str(traj)])
+
+    def result(r) -> dict:  # mcp 1.x names its fields in camelCase, 2.x in snake_case with camelCase aliases
+        return r.model_dump(by_alias=True)
 
     async def drive() -> dict:
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
@@ -126,13 +140,13 @@ def test_mcp_server_with_the_sdk_client(task, tmp_path):
             assert [t.name for t in tools.tools] == list(TOOLS)
             problem = await session.read_resource("task://problem")
             assert "tests pass" in problem.contents[0].text
-            bad = await session.call_tool("read_file", {"path": 7})
-            assert bad.isError and "not of type 'string'" in bad.content[0].text
-            hit = await session.call_tool("search", {"pattern": bug, "path": "slugify"})
-            assert hit.structuredContent["data"]["matches"][0]["file"] == file
-            assert not (await session.call_tool("edit", {"path": file, "old": bug, "new": good})).isError
-            end = await session.call_tool("submit", {})
-            return end.structuredContent
+            bad = result(await session.call_tool("read_file", {"path": 7}))
+            assert bad["isError"] and "not of type 'string'" in bad["content"][0]["text"]
+            hit = result(await session.call_tool("search", {"pattern": bug, "path": "slugify"}))
+            assert hit["structuredContent"]["data"]["matches"][0]["file"] == file
+            assert not result(await session.call_tool("edit", {"path": file, "old": bug, "new": good}))["isError"]
+            end = result(await session.call_tool("submit", {}))
+            return end["structuredContent"]
 
     end = anyio.run(drive)
     assert end["done"] and end["reward"] == 1.0

@@ -20,32 +20,61 @@ PROBLEM_URI = "task://problem"
 
 
 def build_server(ep: Episode):
+    """The low-level server over ``ep``, for mcp 1.x (handlers registered by decorators) and 2.x (handlers
+    given to the constructor, each returning its whole result); the low-level API because the episode
+    checks arguments itself and answers with structured content."""
     import anyio
     from mcp import types
     from mcp.server.lowlevel import Server
 
-    server = Server("gauntlet-env", instructions=ep.reset().text)
+    tools = [types.Tool(name=t.name, description=t.description, inputSchema=t.parameters) for t in TOOLS.values()]
+    problem = types.Resource(uri=PROBLEM_URI, name="problem", description="The task and the repository's layout",
+                             mimeType="text/plain")
 
-    @server.list_tools()
-    async def list_tools() -> list[types.Tool]:
-        return [types.Tool(name=t.name, description=t.description, inputSchema=t.parameters) for t in TOOLS.values()]
-
-    @server.call_tool(validate_input=False)
     async def call_tool(name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
         obs = await anyio.to_thread.run_sync(ep.step, {"name": name, "arguments": arguments or {}})
         return types.CallToolResult(content=[types.TextContent(type="text", text=obs.text)],
                                     structuredContent=obs.to_dict(), isError=not obs.ok)
 
-    @server.list_resources()
-    async def list_resources() -> list[types.Resource]:
-        return [types.Resource(uri=PROBLEM_URI, name="problem", description="The task and the repository's layout",
-                               mimeType="text/plain")]
-
-    @server.read_resource()
-    async def read_resource(uri) -> str:
+    def read_problem(uri) -> str:
         if str(uri) != PROBLEM_URI:
             raise ValueError(f"no resource {uri}")
         return ep.reset().text
+
+    instructions = ep.reset().text
+    if not hasattr(Server, "list_tools"):  # mcp 2.x
+        async def on_list_tools(ctx, params) -> types.ListToolsResult:
+            return types.ListToolsResult(tools=tools)
+
+        async def on_call_tool(ctx, params) -> types.CallToolResult:
+            return await call_tool(params.name, params.arguments)
+
+        async def on_list_resources(ctx, params) -> types.ListResourcesResult:
+            return types.ListResourcesResult(resources=[problem])
+
+        async def on_read_resource(ctx, params) -> types.ReadResourceResult:
+            text = read_problem(params.uri)
+            return types.ReadResourceResult(contents=[types.TextResourceContents(uri=PROBLEM_URI, text=text,
+                                                                                 mimeType="text/plain")])
+
+        return Server("gauntlet-env", instructions=instructions, on_list_tools=on_list_tools, on_call_tool=on_call_tool,
+                      on_list_resources=on_list_resources, on_read_resource=on_read_resource)
+
+    server = Server("gauntlet-env", instructions=instructions)  # mcp 1.x
+
+    @server.list_tools()
+    async def list_tools() -> list[types.Tool]:
+        return tools
+
+    server.call_tool(validate_input=False)(call_tool)
+
+    @server.list_resources()
+    async def list_resources() -> list[types.Resource]:
+        return [problem]
+
+    @server.read_resource()
+    async def read_resource(uri) -> str:
+        return read_problem(uri)
 
     return server
 
