@@ -302,6 +302,8 @@ class LocalSession:
         env = {k: v for k, v in os.environ.items() if k in names}
         env.update({k: v for k, v in toolchain.env.items() if k not in os.environ})
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+        if sys.prefix != sys.base_prefix:  # a venv's tools (python3, pytest, ruff) first, as if it were activated
+            env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env["PATH"]])
         env.setdefault("LANG", "C.UTF-8")
         tmp = "/tmp" if not self.unsafe_host else str(self._root / "tmp")
         env.update(HOME=self._home, TMPDIR=tmp, GAUNTLET_SANDBOX="local")
