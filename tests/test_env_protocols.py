@@ -106,6 +106,28 @@ def test_http_server_episodes_bounds_idle_reclaim_and_kill(tmp_path, task):
     assert not again.exists()  # SIGTERM: every episode closed, the directory removed
 
 
+def test_http_submit_grades_a_rollout_the_model_did_not_submit(tmp_path, task):
+    """A client whose rollout ended first (verifiers' max turns) grades the episode as a budget does; the
+    grading is not a call of the model's."""
+    from harness.env.client import EnvClient
+
+    _, file, good, bug, _, _ = BUGS["python"]
+    proc, url, _ = _server(tmp_path)
+    try:
+        client = EnvClient(url)
+        eid, _ = client.create(task)
+        client.step(eid, {"name": "edit", "arguments": {"path": file, "old": bug, "new": good}})
+        end = client.submit(eid)
+        assert end["done"] and end["reward"] == 1.0
+        assert client.submit(eid)["reward"] == 1.0  # again: the same grade, not a second grading
+        record = client.close(eid)
+        assert record["resolved"] and record["metrics"]["calls"] == 1, record["metrics"]
+        assert _call(f"{url}/episodes/{eid}/submit", "POST")[0] == 404
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+
+
 def _mcp_servers() -> list:
     """Pythons to run the server with: this one (its mcp) and, where CI made it, the verifiers 0.4 venv
     (mcp 2.x, Gauntlet installed there); the client is always this one's, so the other is a cross-version run."""

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -153,7 +152,6 @@ def test_vf_eval_runs_gauntlet_episodes_graded_like_the_reward_engine(tmp_path):
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "SCRIPTED_MODEL_KEY": "none"}
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)  # the installed id module, as `vf-eval gauntlet_verifiers_v1` finds it
-    start = time.monotonic()
     try:
         run = subprocess.run([v4, "-c", "from verifiers.v1.cli.eval.main import main; main()", "gauntlet_verifiers_v1",
                               "--env.taskset.dataset", str(rows), "--env.taskset.task.env-url", url,
@@ -166,7 +164,6 @@ def test_vf_eval_runs_gauntlet_episodes_graded_like_the_reward_engine(tmp_path):
         model.server_close()
         server.send_signal(signal.SIGTERM)
         server.wait(60)
-    seconds = time.monotonic() - start
     assert run.returncode == 0, run.stderr[-4000:]
     read = subprocess.run([v4, "-c", READ_TRACES, str(out / "gauntlet")], env=env, capture_output=True, text=True)
     assert read.returncode == 0, read.stderr[-2000:]
@@ -201,6 +198,7 @@ def test_vf_eval_runs_gauntlet_episodes_graded_like_the_reward_engine(tmp_path):
     empty = engine.score_one(json.dumps({"name": "apply_patch", "arguments": {"patch": ""}}), task)
     assert idle["info"]["gauntlet"]["diff"] == "" and idle["reward"] == empty.value and empty.value < 1.0
     assert idle["metrics"]["gauntlet_resolved"] == 0.0 and idle["stop"] == "agent_completed"  # no submit: graded at the end
+    assert idle["info"]["gauntlet"]["metrics"]["calls"] == 1  # the model's one look; the grading is not its call
     # The model server failed: verifiers' failed trace (no reward), the sentinel, the metric, the loud log line.
     assert not broken["ok"] and not broken["episode_ok"] and "scripted model broke" in " ".join(broken["errors"])
     assert broken["rewards"].get("gauntlet_reward") is None and broken["reward"] == 0.0  # harness.rewards.infra.INFRA_SENTINEL
@@ -208,4 +206,3 @@ def test_vf_eval_runs_gauntlet_episodes_graded_like_the_reward_engine(tmp_path):
     assert "INFRASTRUCTURE FAILURE" in run.stderr
     records = [json.loads(line) for line in traj.read_text().splitlines()]
     assert len(records) == 3 and sorted(r["submitted"] for r in records) == [False, True, True]  # every episode closed
-    assert seconds < 120, f"vf-eval took {seconds:.0f} s"

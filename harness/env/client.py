@@ -40,5 +40,9 @@ class EnvClient:
         body = {"text": call} if isinstance(call, str) else call
         return self._call("POST", f"/episodes/{episode_id}/step", body)["observation"]
 
+    def submit(self, episode_id: str) -> dict[str, Any]:
+        """Grade the episode as it stands (the model did not submit): the final observation."""
+        return self._call("POST", f"/episodes/{episode_id}/submit")["observation"]
+
     def close(self, episode_id: str) -> dict[str, Any]:
         return self._call("DELETE", f"/episodes/{episode_id}")["record"]

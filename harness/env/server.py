@@ -105,6 +105,14 @@ class EpisodeManager:
     def step(self, episode_id: str, call: Any) -> Observation:
         return self.get(episode_id).step(call)
 
+    def submit(self, episode_id: str) -> Observation:
+        """Grade the episode as it stands, as a budget does: for a client whose rollout ended without the
+        model's submit (not counted as the model's call)."""
+        ep = self.get(episode_id)
+        with ep.lock:
+            ep.last_active = time.monotonic()
+            return ep.submit()
+
     def close(self, episode_id: str) -> dict[str, Any]:
         with self.lock:
             ep = self.episodes.pop(episode_id, None)
@@ -216,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(201, {"episode_id": ep.id, "observation": first.to_dict()})
             if len(parts) >= 2 and parts[0] == "episodes":
                 eid = parts[1]
+                if method == "POST" and parts[2:] == ["submit"]:
+                    return self._send(200, {"observation": m.submit(eid).to_dict()})
                 if method == "POST" and parts[2:] == ["step"]:
                     body = self._body()
                     call = body.get("text") if isinstance(body, dict) and set(body) == {"text"} else body

@@ -34,8 +34,8 @@ What runs where:
   (``POST /episodes/ID/step``): the observation's text is the content, its data the structured
   content, ``isError`` for malformed, refused and failed calls.
 - A ``@vf.stop`` ends the rollout once the episode is over (submit, or a step / time budget).
-- ``GauntletTask.finalize`` grades (a ``submit`` call when the model did not submit; it counts as a
-  call in the episode's metrics) and closes the episode (``DELETE``: the sandbox is reclaimed and the
+- ``GauntletTask.finalize`` grades (``POST /episodes/ID/submit`` when the model did not submit: graded
+  as at a budget, not counted as a call of the model's) and closes the episode (``DELETE``: the sandbox is reclaimed and the
   trajectory written by the server); the grade goes to ``trace.info["gauntlet"]``.
 - ``@vf.reward`` ``gauntlet_reward`` = the episode's reward (the task's grade as outside the
   environment); ``@vf.metric`` ``gauntlet_resolved``, ``gauntlet_format_accuracy``,
@@ -132,7 +132,7 @@ def _close(state: GauntletState, grade: bool, timeout: float) -> dict[str, Any] 
     client = _client(state, timeout)
     try:
         if grade and not state.done:
-            client.step(state.episode_id, {"name": "submit", "arguments": {}})
+            client.submit(state.episode_id)
             state.done = True
     finally:
         record = client.close(state.episode_id)
