@@ -103,15 +103,22 @@ def test_help_documents_exit_codes():
 
 
 def test_a_missing_pytest_is_an_infrastructure_error_not_a_failing_patch():
-    """Where the sandbox's Python has no pytest (here: the system interpreter, first on PATH), a
-    correct patch must not be graded as failing tests: exit 3, no reward, how to install it."""
+    """Where the sandbox's Python has no pytest, a correct patch must not be graded as failing tests:
+    exit 3, no reward, how to install it.  Here the harness runs on the system interpreter (not a venv,
+    so nothing puts a venv's bin first on the sandbox's PATH) with this venv's packages added as a
+    site directory, and the sandbox's python3 is that system interpreter, without pytest."""
     import os
+    import site
 
+    if sys.prefix == sys.base_prefix:
+        pytest.skip(reason="the tests are not running in a virtual environment")
     if not Path("/usr/bin/python3").exists() or subprocess.run(["/usr/bin/python3", "-c", "import pytest"]).returncode == 0:
         pytest.skip(reason="needs a /usr/bin/python3 without pytest")
-    r = subprocess.run([sys.executable, "-m", "harness", "check", str(EXAMPLE), "--patch", str(EXAMPLE / "fix.diff"),
-                        "--json"], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                       env={**os.environ, "PATH": "/usr/bin:/bin"})
+    boot = (f"import runpy, site, sys; [site.addsitedir(d) for d in {site.getsitepackages()!r}]; "
+            "sys.argv[0] = 'gauntlet'; runpy.run_module('harness', run_name='__main__')")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")} | {"PATH": "/usr/bin:/bin"}
+    r = subprocess.run(["/usr/bin/python3", "-c", boot, "check", str(EXAMPLE), "--patch", str(EXAMPLE / "fix.diff"),
+                        "--json"], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
     assert r.returncode == 3, r.stdout + r.stderr
     doc = json.loads(r.stdout)
     assert doc["reward"]["value"] is None and "pip install pytest" in doc["outcome"]["infra_error"]
