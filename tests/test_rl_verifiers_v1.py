@@ -10,9 +10,8 @@ language whose plugin it lacks: its "no reward" verdict); a second, one-row run 
 at all.
 
 Needs GAUNTLET_VERIFIERS4_PYTHON: the Python of a virtual environment holding verifiers 0.4.0 and uv
-with this checkout installed (see tests/test_env_verifiers_v1.py).  Until pyproject.toml lists
-``gauntlet_verifiers_rewards`` in ``py-modules`` (or the venv was installed since), the id module is
-found through PYTHONPATH set to this checkout.
+with this checkout installed (see tests/test_env_verifiers_v1.py), which installs the id module
+``gauntlet_verifiers_rewards``.
 """
 
 from __future__ import annotations
@@ -65,9 +64,10 @@ def _v4_python() -> tuple[str, dict[str, str]]:
         pytest.skip(f"{V4} lacks verifiers 0.4 or Gauntlet ({hint}): {(probe.stdout + probe.stderr).strip()[-300:]}")
     if Path(probe.stdout.split()[1]).parents[1] != ROOT:
         pytest.skip(f"{V4} has Gauntlet installed from another checkout ({probe.stdout.split()[1]})")
-    installed = subprocess.run([V4, "-c", "import gauntlet_verifiers_rewards"], capture_output=True, cwd="/", env=env)
-    if installed.returncode != 0:  # not yet in the installed py-modules: the checkout's own file
-        env["PYTHONPATH"] = str(ROOT)
+    installed = subprocess.run([V4, "-c", "import gauntlet_verifiers_rewards"], capture_output=True, text=True, cwd="/", env=env)
+    if installed.returncode != 0:
+        pytest.skip(f"{V4}: the id module gauntlet_verifiers_rewards is not installed (reinstall: {hint}): "
+                    f"{installed.stderr.strip()[-200:]}")
     env["PATH"] = str(Path(V4).parent) + os.pathsep + env["PATH"]
     return V4, env
 
