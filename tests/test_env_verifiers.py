@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from env_agents import BUGS, buggy_copy  # noqa: E402
+from scripted_model import ScriptedModel, tool_call, turn  # noqa: E402
 
 pytest.importorskip("verifiers", reason="verifiers is not installed (pip install 'verifiers<0.4')")
 pytest.importorskip("datasets", reason="datasets is not installed")
@@ -24,47 +23,15 @@ pytest.importorskip("datasets", reason="datasets is not installed")
 _, FILE, GOOD, BUG, _, _ = BUGS["python"]
 
 
-def _native(name: str, args: dict) -> dict:
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": f"call-{name}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
-
-
 SCRIPTS = {  # model name -> the assistant message of each turn
-    "fixer": [_native("search", {"pattern": BUG, "path": "slugify"}),
+    "fixer": [tool_call("search", {"pattern": BUG, "path": "slugify"}),
               {"role": "assistant", "content": "Fixing it.\n<tool_call>" + json.dumps(  # a call in the text
                   {"name": "edit", "arguments": {"path": FILE, "old": BUG, "new": GOOD}}) + "</tool_call>"},
-              _native("submit", {})],
-    "idler": [_native("edit", {"path": FILE, "old": BUG, "new": BUG + "  # looked at"}), _native("submit", {})],
-    "wanderer": [_native("list_files", {})] * 3,  # never submits: the step budget (3) ends and grades it
-    "broken": [_native("search", {"pattern": BUG}), None],  # None: the server fails (HTTP 400)
+              tool_call("submit", {})],
+    "idler": [tool_call("edit", {"path": FILE, "old": BUG, "new": BUG + "  # looked at"}), tool_call("submit", {})],
+    "wanderer": [tool_call("list_files", {})] * 3,  # never submits: the step budget (3) ends and grades it
+    "broken": [tool_call("search", {"pattern": BUG}), None],  # None: the server fails (HTTP 400)
 }
-
-
-class ScriptedModel(BaseHTTPRequestHandler):
-    """POST /v1/chat/completions: the script's next turn (counted from the assistant messages sent)."""
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        turn = sum(m["role"] == "assistant" for m in body["messages"])
-        message = SCRIPTS[body["model"]][turn]
-        assert {t["function"]["name"] for t in body["tools"]} >= {"edit", "submit"}
-        if message is None:
-            return self._send(400, {"error": {"message": "the scripted model broke", "type": "invalid_request_error"}})
-        self._send(200, {"id": f"cmpl-{turn}", "object": "chat.completion", "created": 0, "model": body["model"],
-                         "choices": [{"index": 0, "message": message,
-                                      "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-                         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
-
-    def _send(self, status: int, obj: dict):
-        out = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args):
-        pass
 
 
 def test_verifiers_evaluate_runs_episodes_graded_like_the_reward_engine(tmp_path):
@@ -78,17 +45,12 @@ def test_verifiers_evaluate_runs_episodes_graded_like_the_reward_engine(tmp_path
     task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
     rows = [{"prompt": [{"role": "user", "content": "Fix the bug."}], "info": json.dumps({"gauntlet_task": task})}]
     env = load_environment(dataset=Dataset.from_list(rows), max_steps=3, trajectory=str(tmp_path / "traj.jsonl"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client = OpenAIChatCompletionsClient(AsyncOpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
-                                                         api_key="none"))
-        runs = {model: asyncio.run(env.evaluate(client, model, num_examples=1, state_columns=["gauntlet_result"],
-                                                on_progress=[]))["outputs"][0]
-                for model in SCRIPTS}
-    finally:
-        server.shutdown()
-        server.server_close()
+    with ScriptedModel(lambda body: SCRIPTS[body["model"]][turn(body)]) as model:  # the script is the model's name
+        client = OpenAIChatCompletionsClient(AsyncOpenAI(base_url=model.url, api_key="none"))
+        runs = {name: asyncio.run(env.evaluate(client, name, num_examples=1, state_columns=["gauntlet_result"],
+                                               on_progress=[]))["outputs"][0]
+                for name in SCRIPTS}
+    assert all({t["function"]["name"] for t in body["tools"]} >= {"edit", "submit"} for body in model.requests)
 
     broken = runs.pop("broken")  # the model failed mid-rollout: no grade, the sentinel, the episode still closed
     assert broken["error"] is not None and broken["gauntlet_result"] is None
