@@ -59,6 +59,7 @@ from harness.errors import InfraError
 from harness.rewards import infra
 from harness.rewards.engine import load_task
 from harness.rewards.parse import completion_text
+from harness.rewards.rows import jsonl_rows, task_cell
 
 __all__ = ["GauntletRewardConfig", "GauntletRewardData", "GauntletRewardEnv", "GauntletRewardEnvConfig",
            "GauntletRewardState", "GauntletRewardTask", "GauntletRewardTaskConfig", "GauntletRewardTaskset"]
@@ -166,21 +167,11 @@ class GauntletRewardTaskset(vf.Taskset[GauntletRewardTask, GauntletRewardConfig]
     def load(self) -> list[GauntletRewardTask]:
         if self.config.dataset is None:
             raise ValueError("set --env.taskset.dataset (JSON lines with prompt and info.gauntlet_task)")
-        path = self.config.dataset.expanduser()
-        tasks = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                tasks.append(GauntletRewardTask(_data(json.loads(line), f"{path}:{n}"), self.config.task))
-        if not tasks:
-            raise ValueError(f"no rows in {path}")
-        return tasks
+        return [GauntletRewardTask(_data(row, where), self.config.task) for row, where in jsonl_rows(self.config.dataset)]
 
 
 def _data(row: dict[str, Any], where: str) -> GauntletRewardData:
-    info = row.get("info")
-    if isinstance(info, str):
-        info = json.loads(info) if info.strip() else {}
-    cell = (info or {}).get("gauntlet_task") or row.get("gauntlet_task") or row.get("answer")
+    cell = task_cell(row)
     task = load_task(cell)
     if task is None:
         raise ValueError(f"{where}: no Gauntlet task (info.gauntlet_task, gauntlet_task or answer: a dict or JSON "

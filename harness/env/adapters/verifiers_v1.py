@@ -66,6 +66,7 @@ from verifiers.v1.harnesses.null import NullHarnessConfig
 from harness import settings
 from harness.env.client import EnvClient
 from harness.rewards import infra
+from harness.rewards.rows import jsonl_rows, task_cell
 
 __all__ = ["GauntletConfig", "GauntletData", "GauntletEnv", "GauntletEnvConfig", "GauntletState", "GauntletTask",
            "GauntletTaskConfig", "GauntletTaskset", "GauntletToolset"]
@@ -263,14 +264,7 @@ class GauntletTaskset(vf.Taskset[GauntletTask, GauntletConfig]):
     def load(self) -> list[GauntletTask]:
         if self.config.dataset is None:
             raise ValueError("set --env.taskset.dataset (JSON lines with prompt and info.gauntlet_task)")
-        path = self.config.dataset.expanduser()
-        tasks = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                tasks.append(GauntletTask(_data(json.loads(line), f"{path}:{n}"), self.config.task))
-        if not tasks:
-            raise ValueError(f"no rows in {path}")
-        return tasks
+        return [GauntletTask(_data(row, where), self.config.task) for row, where in jsonl_rows(self.config.dataset)]
 
     @classmethod
     def toolsets(cls, config: GauntletConfig) -> list[vf.Toolset]:
@@ -278,10 +272,7 @@ class GauntletTaskset(vf.Taskset[GauntletTask, GauntletConfig]):
 
 
 def _data(row: dict[str, Any], where: str) -> GauntletData:
-    info = row.get("info")
-    if isinstance(info, str):
-        info = json.loads(info) if info.strip() else {}
-    task = (info or {}).get("gauntlet_task") or row.get("gauntlet_task") or row.get("answer")
+    task = task_cell(row)
     if isinstance(task, str):
         task = json.loads(task)
     if not isinstance(task, dict):
