@@ -8,8 +8,8 @@ remote reward shape: ``POST /get_reward``), so the verifiers-0.4 environment nee
 core, not its sandboxes or plugins.
 
 verifiers 0.4 loads an environment by the name of a top-level module exporting its ``Taskset`` in
-``__all__`` and refuses a dotted id, so ``gauntlet_verifiers_rewards`` (at the repository root)
-re-exports this module::
+``__all__`` and refuses a dotted id, so ``gauntlet_verifiers_rewards`` (a top-level module installed
+with Gauntlet) re-exports this module::
 
     gauntlet serve-rewards --port 8000 &
     vf-eval gauntlet_verifiers_rewards --env.taskset.dataset rows.jsonl \\

@@ -7,11 +7,8 @@ there: only ``verifiers==0.4.0`` and this repository importable (its core needs 
 verifiers 0.4 loads an environment by the name of a top-level module that exports its ``Taskset``
 (and optionally its ``Env``) in ``__all__`` (``verifiers.v1.utils.loaders``); a dotted name such as
 this module's is refused (its loader looks the id up as ``verifiers.v1.tasksets.<id>`` first, which
-raises for a dotted id).  So the id is a two-line module on the path that re-exports this one::
-
-    # gauntlet_verifiers_v1.py
-    from harness.env.adapters.verifiers_v1 import *  # noqa: F403
-    from harness.env.adapters.verifiers_v1 import __all__  # noqa: F401
+raises for a dotted id).  So the id is ``gauntlet_verifiers_v1``, a top-level module installed with
+Gauntlet that re-exports this one::
 
     gauntlet serve-env --port 8100 &
     vf-eval gauntlet_verifiers_v1 --env.taskset.dataset tasks.jsonl --env.taskset.task.env-url http://127.0.0.1:8100 \\
