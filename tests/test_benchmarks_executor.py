@@ -120,3 +120,28 @@ def test_a_request_dies_with_a_killed_harness():
     left = running()
     subprocess.run(["pkill", "-9", "-f", marker])
     assert not left, "the solution's processes outlived the harness"
+
+
+def test_emptying_tmp_between_requests_stays_out_of_other_mounts(tmp_path):
+    """The worker empties the jail's /tmp after each request; a harness installed under /tmp is bound
+    into it.  The wipe removes what the code left and never walks into a mount (a writable one here,
+    so that crossing would show as lost files; read-only, it cost a second per request)."""
+    import shutil
+    import sys
+
+    if not shutil.which("bwrap"):
+        pytest.skip(reason="bubblewrap is not installed")
+    keep = tmp_path / "keep"
+    (keep / "deep").mkdir(parents=True)
+    (keep / "deep" / "file").write_text("harness")
+    code = ("import os, sys; sys.path.insert(0, sys.argv[1]); from harness.benchmarks.executor_worker import _empty\n"
+            "os.makedirs('/x/left/over'); open('/x/left/over/f', 'w').close(); open('/x/g', 'w').close()\n"
+            "_empty('/x'); print(sorted(os.listdir('/x')))")
+    root = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run(["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/x", "--bind", str(keep), "/x/mnt/keep",
+                           sys.executable, "-c", code, root], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0 and "namespace" in done.stderr.lower():
+        pytest.skip(reason=f"bubblewrap cannot make a mount namespace here: {done.stderr.strip()[-200:]}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['mnt']"]  # the code's files gone; the mount point's parent stays
+    assert (keep / "deep" / "file").read_text() == "harness"

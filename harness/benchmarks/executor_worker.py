@@ -679,22 +679,26 @@ class Pending:
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # in the jail: private tmpfs, emptied after each request
 
 
-def _empty(path: str) -> None:
-    import shutil
-
+def _empty(path: str, device: int | None = None) -> None:
+    """Remove what the code left under ``path`` without crossing into another mount: a harness installed
+    under /tmp (a CI clone, a venv there) is bound into the jail's /tmp, and walking its trees after every
+    request cost a second each (and a writable bind would have been emptied)."""
     try:
-        names = os.listdir(path)
+        device = os.lstat(path).st_dev if device is None else device
+        entries = list(os.scandir(path))
     except OSError:
         return
-    for name in names:
-        full = os.path.join(path, name)
-        if os.path.isdir(full) and not os.path.islink(full):
-            shutil.rmtree(full, ignore_errors=True)
-        else:
-            try:
-                os.unlink(full)
-            except OSError:
-                pass
+    for entry in entries:
+        try:
+            if entry.stat(follow_symlinks=False).st_dev != device:
+                continue  # a mount point: not the code's to leave, nor ours to empty
+            if entry.is_dir(follow_symlinks=False):
+                _empty(entry.path, device)
+                os.rmdir(entry.path)  # fails, and stays, where a mount point is inside
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _drop_to(uid: int, scratch_root: str) -> None:
