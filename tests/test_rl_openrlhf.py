@@ -184,7 +184,7 @@ def test_openrlhf_batched_releases(version, mode, server):
     function file's tensors (0.8.3), both through ``update_samples_with_rewards``."""
     release = LEGACY / version
     if not (release / "openrlhf").is_dir():
-        pytest.skip(f"OpenRLHF {version} is not installed in {release} (.ci/run installs it with --no-deps --target)")
+        pytest.skip(reason=f"OpenRLHF {version} is not installed in {release} (.ci/run installs it with --no-deps --target)")
     target = f"http://127.0.0.1:{server.server_address[1]}/get_reward" if mode == "http" else gauntlet_openrlhf.__file__
     batch = {"query": ["Double the number.\n" + RIGHT, LONG_PROMPT[-150:] + " I am not sure.", "Q\n" + RIGHT],
              "prompts": ["Double the number.\n", LONG_PROMPT, "Q\n"], "labels": [DOUBLE, DOUBLE, ""]}

@@ -44,7 +44,7 @@ def _slime():
         from slime.rollout import rm_hub
         from slime.utils.types import Sample
     except ImportError as e:
-        pytest.skip(f"slime is not importable ({e}); it is not on PyPI: set GAUNTLET_SLIME_SRC to a THUDM/slime checkout")
+        pytest.skip(reason=f"slime is not importable ({e}); it is not on PyPI: set GAUNTLET_SLIME_SRC to a THUDM/slime checkout")
     return rm_hub, Sample
 
 

@@ -45,18 +45,18 @@ def side_python(module: str) -> tuple[str, dict[str, str]]:
     this checkout's Gauntlet with the id module ``module``."""
     python = os.environ.get("GAUNTLET_VERIFIERS4_PYTHON", "")
     if not python:
-        pytest.skip(f"GAUNTLET_VERIFIERS4_PYTHON is not set (a venv made with: {HINT})")
+        pytest.skip(reason=f"GAUNTLET_VERIFIERS4_PYTHON is not set (a venv made with: {HINT})")
     if not Path(python).exists():
-        pytest.skip(f"GAUNTLET_VERIFIERS4_PYTHON={python} does not exist")
+        pytest.skip(reason=f"GAUNTLET_VERIFIERS4_PYTHON={python} does not exist")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}  # the installed modules
     probe = subprocess.run([python, "-c", f"import importlib.metadata as m, verifiers.v1, {module} as g; "
                                           "print(m.version('verifiers'), g.__file__)"],
                            capture_output=True, text=True, cwd="/", env=env)
     if probe.returncode != 0 or not probe.stdout.startswith("0.4."):
-        pytest.skip(f"{python} lacks verifiers 0.4 or Gauntlet's {module} ({HINT}): "
+        pytest.skip(reason=f"{python} lacks verifiers 0.4 or Gauntlet's {module} ({HINT}): "
                     f"{(probe.stdout + probe.stderr).strip()[-300:]}")
     if Path(probe.stdout.split()[1]).parent != ROOT:
-        pytest.skip(f"{python} has Gauntlet installed from another checkout ({probe.stdout.split()[1]})")
+        pytest.skip(reason=f"{python} has Gauntlet installed from another checkout ({probe.stdout.split()[1]})")
     env["PATH"] = str(Path(python).parent) + os.pathsep + env["PATH"]  # its uv
     return python, env
 
