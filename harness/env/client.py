@@ -40,6 +40,10 @@ class EnvClient:
         body = {"text": call} if isinstance(call, str) else call
         return self._call("POST", f"/episodes/{episode_id}/step", body)["observation"]
 
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools' JSON schemas (OpenAI function format), the same for every episode of a server."""
+        return self._call("GET", "/tools")["tools"]
+
     def submit(self, episode_id: str) -> dict[str, Any]:
         """Grade the episode as it stands (the model did not submit): the final observation."""
         return self._call("POST", f"/episodes/{episode_id}/submit")["observation"]

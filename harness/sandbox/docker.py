@@ -64,12 +64,13 @@ PIDS_NOW = ('read -r {0} 2>/dev/null </sys/fs/cgroup/pids/pids.current || '
 # the processes it held before (PID 1 reaps the dead; its `cat` is restarted), so that nothing the
 # command started is alive when its exit code is printed.  Bounded: a pids counter that cannot be
 # read ends it after one pass.
-KILL_ALL = ('i=0; while :; do kill -9 -1 2>/dev/null; ' + PIDS_NOW.format("n") +
-            '[ "${n:-0}" -le "${n0:-0}" ] && break; i=$((i+1)); [ $i -ge 500 ] && break; '
-            '[ $i -gt 20 ] && sleep 0.01; done; ')
+KILL_LOOP = ('i=0; while :; do kill -9 -1 2>/dev/null; ' + PIDS_NOW.format("n") +
+             '[ "${{n:-0}}" -le {rest} ] && break; i=$((i+1)); [ $i -ge 500 ] && break; '
+             '[ $i -gt 20 ] && sleep 0.01; done; ')
+KILL_ALL = KILL_LOOP.format(rest='"${n0:-0}"')
 # After a timeout, when the wrapper never reached its KILL_ALL: the same loop, until the container is
 # back to PID 1, its ``cat`` and this shell (images without python3: the agent kills its own).
-KILL_REST = KILL_ALL.replace('"${n0:-0}"', "3") + "exit 0"
+KILL_REST = KILL_LOOP.format(rest=3) + "exit 0"
 AGENT = Path(__file__).with_name("agent.py").read_text()
 # PID 1: the agent where python3 can run it, else a shell whose ``cat`` holds the attached stdin
 # ("n" frame).  The shell stays PID 1 so that it reaps the processes each command's clean-up kills

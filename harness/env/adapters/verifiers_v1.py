@@ -222,6 +222,7 @@ class GauntletToolset(vf.Toolset[vf.SharedToolsetConfig, GauntletState]):
     """Gauntlet's tools, forwarded to each rollout's episode; one server for the run."""
 
     TOOL_PREFIX = None  # the tools keep Gauntlet's names
+    _schemas: dict[str, list[dict[str, Any]]] = {}  # server URL -> its tools: fetched once, not per model turn
 
     def register(self, mcp: Any) -> None:
         # Gauntlet's own JSON schemas (not ones derived from Python signatures), as verifiers' NeMo Gym
@@ -235,9 +236,10 @@ class GauntletToolset(vf.Toolset[vf.SharedToolsetConfig, GauntletState]):
         state = self.state
         if not state.env_url:
             raise ValueError("no Gauntlet episode in this rollout's state (is the taskset gauntlet_verifiers_v1?)")
-        out = await asyncio.to_thread(_client(state)._call, "GET", "/tools")
+        if state.env_url not in self._schemas:
+            self._schemas[state.env_url] = await asyncio.to_thread(_client(state).tools)
         return [Tool(name=t["function"]["name"], description=t["function"].get("description"),
-                     input_schema=t["function"]["parameters"]) for t in out["tools"]]
+                     input_schema=t["function"]["parameters"]) for t in self._schemas[state.env_url]]
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         from mcp.types import CallToolResult, TextContent
