@@ -142,43 +142,123 @@ def tool_call_tokenizer(extra: list | None = None):
     return add_response_schema(fast), calls
 
 
-def test_verl_tools_loaded_by_verls_registry(env_server, tmp_path):
-    """verl's own ``initialize_tools_from_config`` loads one GauntletTool per tool from a YAML config;
-    calls go through the BaseTool lifecycle exactly as verl's ToolAgentLoop._call_tool makes them."""
-    pytest.importorskip("verl", reason="verl is not installed (pip install --no-deps verl)")
+def _verl_tools(url, tmp_path):
+    """verl's own ``initialize_tools_from_config`` on a YAML config naming one GauntletTool per tool."""
     from verl.tools.tool_registry import initialize_tools_from_config
 
     from harness.env.tools import TOOLS
 
-    url, manager = env_server
-    _, file, good, bug, _, _ = BUGS["python"]
-    task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
     config = tmp_path / "tools.yaml"
     config.write_text("tools:\n" + "".join(
         f"  - class_name: harness.env.adapters.verl_tools.GauntletTool\n    config: {{type: native, tool: {n}, env_url: '{url}'}}\n"
         for n in TOOLS))
     tools = {t.name: t for t in initialize_tools_from_config(str(config))}
-    assert list(tools) == list(TOOLS) and tools["edit"].tool_schema.function.parameters.required == ["path", "old", "new"]
-    rollout = types.SimpleNamespace(request_id="rollout-1")
+    assert list(tools) == list(TOOLS)
+    return tools
+
+
+def _verl_rollout(tools, request_id, task, calls):
+    """The calls of one rollout as verl's ToolAgentLoop._call_tool makes them (create / execute with
+    the rollout's own ``AgentData`` / release); returns the AgentData and each call's result."""
+    from verl.experimental.agent_loop.tool_agent_loop import AgentData
+
+    agent_data = AgentData(messages=[], image_data=None, video_data=None, audio_data=None, mm_processor_kwargs=None,
+                           metrics={}, request_id=request_id, tools_kwargs={})
     kwargs = {"gauntlet_task": json.dumps(task)}
 
-    async def call(name, args):  # ToolAgentLoop._call_tool's sequence for a BaseTool
+    async def call(name, args):
         tool = tools[name]
         iid, _ = await tool.create(create_kwargs=kwargs)
         try:
-            return await tool.execute(iid, args, agent_data=rollout)
+            return await tool.execute(iid, args, agent_data=agent_data)
         finally:
             await tool.release(iid)
 
-    async def rollout_calls():
-        found = await call("search", {"pattern": bug, "path": "slugify"})
-        edited = await call("edit", {"path": file, "old": bug, "new": good})
-        submitted = await call("submit", {})
-        return found, edited, submitted
+    async def run():
+        return [await call(name, args) for name, args in calls]
 
-    found, edited, (response, reward, metrics) = asyncio.run(rollout_calls())
+    return agent_data, asyncio.run(run())
+
+
+def _verl_rewards(rollouts, task, reward_kwargs):
+    """Each rollout scored by verl's reward-loop ``naive`` manager, loaded from ``pkg://`` as a run
+    loads it, with the rollout's ``extra_fields`` as the agent loop hands them over
+    (``tool_extra_fields``) and the row's ``tools_kwargs`` in ``extra_info``."""
+    import numpy as np
+    import torch
+    from omegaconf import OmegaConf
+    from verl import DataProto
+    from verl.trainer.ppo.reward import load_reward_manager
+
+    from trainers.tiny import build_tokenizer
+
+    tok = build_tokenizer(["fix the bug", "done"])
+    cfg = OmegaConf.create({"reward": {
+        "custom_reward_function": {"path": "pkg://harness.env.adapters.verl_tools", "name": "compute_score",
+                                   "reward_kwargs": reward_kwargs},
+        "reward_manager": {"source": "register", "name": "naive"}, "reward_kwargs": {}, "sandbox_fusion": None}})
+    rm = load_reward_manager(cfg, tok)
+    p, r = torch.tensor([tok.encode("fix the bug")]), torch.tensor([tok.encode("done")])
+    tools_kwargs = {"edit": {"create_kwargs": {"gauntlet_task": json.dumps(task)}}}
+    outs = []
+    for fields in rollouts:
+        data = DataProto.from_dict(
+            tensors={"prompts": p, "responses": r, "input_ids": torch.cat([p, r], 1),
+                     "attention_mask": torch.ones(1, p.shape[1] + r.shape[1], dtype=torch.long)},
+            non_tensors={"data_source": np.array(["gauntlet/agent"], dtype=object),
+                         "reward_model": np.array([{"ground_truth": "", "style": "rule"}], dtype=object),
+                         "extra_info": np.array([{"tools_kwargs": tools_kwargs}], dtype=object),
+                         "tool_extra_fields": np.array([dict(fields)], dtype=object)})
+        outs.append(rm.loop.run_until_complete(rm.run_single(data)))
+    return outs
+
+
+def test_verl_tools_loaded_by_verls_registry(env_server, tmp_path):
+    """verl's own ``initialize_tools_from_config`` loads one GauntletTool per tool from a YAML config;
+    calls go through the BaseTool lifecycle exactly as verl's ToolAgentLoop._call_tool makes them."""
+    pytest.importorskip("verl", reason="verl is not installed (pip install --no-deps verl)")
+    url, manager = env_server
+    _, file, good, bug, _, _ = BUGS["python"]
+    task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
+    tools = _verl_tools(url, tmp_path)
+    assert tools["edit"].tool_schema.function.parameters.required == ["path", "old", "new"]
+    agent_data, (found, edited, (response, reward, metrics)) = _verl_rollout(tools, "rollout-1", task, [
+        ("search", {"pattern": bug, "path": "slugify"}), ("edit", {"path": file, "old": bug, "new": good}), ("submit", {})])
     assert file in found[0].text and found[1] == 0.0 and edited[0].text.startswith("edited")
     assert reward == 1.0 and metrics["gauntlet_resolved"] == 1.0 and manager.health()["episodes"] == 0
+    assert agent_data.extra_fields["gauntlet_grade"]["score"] == 1.0
+
+
+def test_verl_reward_function_grades_every_rollouts_episode(env_server, tmp_path, caplog):
+    """verl gives a tool no end-of-rollout call: the reward function, through verl's own reward
+    manager, returns a submitted episode's grade, submits for a rollout that stopped without
+    ``submit`` (graded as the same changes submitted, and closed at once instead of idling until the
+    server reaps it), grades a rollout that called no tool as an empty submission, and answers the
+    sentinel with ``gauntlet_infra_error`` when the server is gone."""
+    pytest.importorskip("verl", reason="verl is not installed (pip install --no-deps verl)")
+    url, manager = env_server
+    _, file, good, bug, _, _ = BUGS["python"]
+    task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
+    tools = _verl_tools(url, tmp_path)
+    submitted, _ = _verl_rollout(tools, "a", task, [("edit", {"path": file, "old": bug, "new": good}), ("submit", {})])
+    stopped, _ = _verl_rollout(tools, "b", task, [("search", {"pattern": bug, "path": "slugify"}),
+                                                  ("edit", {"path": file, "old": bug, "new": good})])
+    wrong, _ = _verl_rollout(tools, "c", task, [("edit", {"path": file, "old": bug, "new": bug + "  # looked"})])
+    assert manager.health()["episodes"] == 2  # the two rollouts that did not submit left theirs open
+    outs = _verl_rewards([submitted.extra_fields, stopped.extra_fields, wrong.extra_fields, {}], task,
+                         {"env_url": url})
+    assert manager.health()["episodes"] == 0
+    # no tool called: graded as an episode that ends with no change (an empty patch: -0.3, see tests/test_env.py)
+    assert [o["reward_score"] for o in outs] == [1.0, 1.0, 0.1, -0.3]
+    assert outs[1]["reward_extra_info"]["gauntlet_row"] == outs[0]["reward_extra_info"]["gauntlet_row"]
+    assert len({frozenset(o["reward_extra_info"]) for o in outs}) == 1
+    assert [o["reward_extra_info"]["gauntlet_infra_error"] for o in outs] == [0.0] * 4
+
+    gone = {"gauntlet_episode": "e-gone", "gauntlet_env_url": "http://127.0.0.1:9"}
+    with caplog.at_level("ERROR", logger="gauntlet.rewards"):
+        [out] = _verl_rewards([gone], task, {})
+    assert out["reward_score"] == 0.0 and out["reward_extra_info"]["gauntlet_infra_error"] == 1.0
+    assert "INFRASTRUCTURE FAILURE" in caplog.text
 
 
 def test_skyrl_gym_make_and_step(tmp_path):

@@ -1,4 +1,5 @@
-"""verl's agent-loop tools over Gauntlet episodes (verl 0.9 ``verl.tools.base_tool.BaseTool``).
+"""verl's agent-loop tools over Gauntlet episodes (verl 0.9 ``verl.tools.base_tool.BaseTool``), and
+the reward function that grades each rollout's episode.
 
 One ``GauntletTool`` per Gauntlet tool, declared in verl's tool config (``actor_rollout_ref.rollout.
 multi_turn.tool_config_path``)::
@@ -12,8 +13,17 @@ and each row's ``extra_info.tools_kwargs`` gives every tool ``{"create_kwargs": 
 verl's ``ToolAgentLoop`` creates, executes and releases a tool instance per call; the episode (on
 ``gauntlet serve-env``) lives across the calls of one rollout, keyed by the rollout's
 ``agent_data.request_id``.  The tool reward is 0 until ``submit`` (or a budget) ends the episode, then
-its graded reward (verl collects them in ``tool_rewards``).  A rollout that stops without submitting
-leaves its episode to the server's idle timeout.
+its graded reward (verl collects them in ``tool_rewards``).
+
+verl gives a tool no call at the end of a rollout, but it hands the rollout's
+``agent_data.extra_fields`` to the reward manager inside ``extra_info``.  The tools put the episode
+there (``gauntlet_episode``, and its grade once submitted), so the reward function of this module,
+``reward.custom_reward_function.path=pkg://harness.env.adapters.verl_tools`` with
+``name=compute_score``, returns the grade of a submitted episode and, for a rollout that ended
+without ``submit`` (response length, turn limit), submits for it: the changes so far are graded and
+the episode is closed, instead of waiting for the server's idle timeout.  A rollout that called no
+tool is graded as an untouched tree, and rows that are not agent episodes go to
+``harness.rewards.verl.compute_score`` (single-turn Gauntlet tasks, other data sources).
 """
 
 from __future__ import annotations
@@ -26,9 +36,12 @@ from uuid import uuid4
 from verl.tools.base_tool import BaseTool
 from verl.tools.schemas import OpenAIFunctionToolSchema, ToolResponse
 
+from harness import settings
 from harness.env.client import EnvClient
 from harness.env.tools import TOOLS
 from harness.errors import InfraError
+from harness.rewards import infra
+from harness.rewards import verl as verl_rewards
 
 _EPISODES: dict[str, str] = {}  # rollout request id -> episode id
 _LOCK = threading.Lock()
@@ -39,7 +52,7 @@ class GauntletTool(BaseTool):
         name = config.get("tool")
         if name not in TOOLS:
             raise ValueError(f"config.tool must be one of {', '.join(TOOLS)}, not {name!r}")
-        self.client = EnvClient(config.get("env_url", "http://127.0.0.1:8100"))
+        self.client = EnvClient(config.get("env_url") or settings.env_url())
         self._kwargs: dict[str, dict] = {}
         super().__init__(config, tool_schema or OpenAIFunctionToolSchema.model_validate(TOOLS[name].schema()))
 
@@ -51,6 +64,8 @@ class GauntletTool(BaseTool):
     async def execute(self, instance_id: str, parameters: dict[str, Any], **kwargs) -> tuple[ToolResponse, float, dict]:
         agent_data = kwargs.get("agent_data")
         key = getattr(agent_data, "request_id", None) or instance_id
+        fields = getattr(agent_data, "extra_fields", None)
+        fields = fields if isinstance(fields, dict) else {}
         try:
             with _LOCK:
                 episode = _EPISODES.get(key)
@@ -61,15 +76,19 @@ class GauntletTool(BaseTool):
                 episode, _ = await asyncio.to_thread(self.client.create, task)
                 with _LOCK:
                     _EPISODES[key] = episode
+                fields.update(gauntlet_episode=episode, gauntlet_env_url=self.client.url)
             obs = await asyncio.to_thread(self.client.step, episode, {"name": self.name, "arguments": parameters})
         except InfraError as e:
             return ToolResponse(text=f"the environment failed: {e}"), 0.0, {"gauntlet_infra": 1.0}
         metrics = {"gauntlet_malformed": float(obs["data"].get("kind") == "malformed")}
         reward = 0.0
         if obs["done"]:
-            reward = float(obs.get("reward") or 0.0)
             with _LOCK:
                 _EPISODES.pop(key, None)
+            graded = _graded(obs)
+            fields["gauntlet_grade"] = graded
+            reward = graded["score"]
+            metrics["gauntlet_infra"] = graded["gauntlet_infra_error"]
             try:
                 record = await asyncio.to_thread(self.client.close, episode)
                 metrics["gauntlet_resolved"] = float(record["resolved"])
@@ -79,3 +98,60 @@ class GauntletTool(BaseTool):
 
     async def release(self, instance_id: str, **kwargs) -> None:
         self._kwargs.pop(instance_id, None)
+
+
+def _graded(obs: dict[str, Any]) -> dict[str, Any]:
+    """An episode's final observation as verl's score keys; no grade (the harness failed) is the
+    sentinel with ``gauntlet_infra_error`` set, and a loud log line."""
+    reward = obs["data"].get("result", {}).get("reward") or {}
+    value = reward.get("value")
+    if value is None:
+        infra.note(reward.get("breakdown") or obs["text"], "verl agent episode")
+        return dict(score=infra.INFRA_SENTINEL, acc=infra.INFRA_SENTINEL, gauntlet_row=reward.get("row", ""),
+                    gauntlet_infra_error=1.0)
+    return dict(score=float(value), acc=float(value), gauntlet_row=reward.get("row", ""), gauntlet_infra_error=0.0)
+
+
+def _episode_task(extra_info: dict[str, Any]) -> Any:
+    """The row's Gauntlet task from its ``tools_kwargs`` (what the tools would have opened)."""
+    for tool_kwargs in (extra_info.get("tools_kwargs") or {}).values():
+        task = ((tool_kwargs or {}).get("create_kwargs") or {}).get("gauntlet_task")
+        if task is not None:
+            return task
+    return None
+
+
+def compute_score(data_source: Any = None, solution_str: Any = None, ground_truth: Any = None, extra_info: Any = None,
+                  *, env_url: str | None = None, **kwargs: Any) -> verl_rewards.VerlScore:
+    """The rollout's episode grade, with the same keys as ``harness.rewards.verl.compute_score``
+    (verl stacks them across a batch that may mix both).  ``env_url`` may come from
+    ``reward_kwargs``; otherwise the tools' URL, then ``GAUNTLET_ENV_URL``."""
+    info = extra_info if isinstance(extra_info, dict) else {}
+    if info.get("gauntlet_grade") is not None:  # submitted (or a budget ended it) during the rollout
+        return verl_rewards.VerlScore(info["gauntlet_grade"])
+    episode, task = info.get("gauntlet_episode"), _episode_task(info)
+    if episode is None and task is None:
+        return verl_rewards.compute_score(data_source, solution_str, ground_truth, extra_info, **kwargs)
+    client = EnvClient(env_url or info.get("gauntlet_env_url") or settings.env_url())
+    try:
+        if episode is None:  # the model called no tool: grade the untouched tree, as an empty submission
+            episode, _ = client.create(task)
+        else:
+            with _LOCK:
+                for key in [k for k, v in _EPISODES.items() if v == episode]:
+                    del _EPISODES[key]
+        try:
+            obs = client.submit(episode)
+        finally:
+            client.close(episode)
+    except InfraError as e:
+        infra.note(e, f"verl agent episode ({data_source})")
+        return verl_rewards.VerlScore(score=infra.INFRA_SENTINEL, acc=infra.INFRA_SENTINEL,
+                                      gauntlet_row="infrastructure error", gauntlet_infra_error=1.0)
+    return verl_rewards.VerlScore(_graded(obs))
+
+
+async def compute_score_async(data_source: Any = None, solution_str: Any = None, ground_truth: Any = None,
+                              extra_info: Any = None, **kwargs: Any) -> verl_rewards.VerlScore:
+    """The same for the reward loop's managers that await a coroutine function."""
+    return await asyncio.to_thread(compute_score, data_source, solution_str, ground_truth, extra_info, **kwargs)
