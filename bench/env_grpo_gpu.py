@@ -57,7 +57,10 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--turns", type=int, default=4)
-    ap.add_argument("--completion-length", type=int, default=768, help="tokens per rollout, tool responses included")
+    ap.add_argument("--completion-length", type=int, default=6144,
+                    help="tokens per rollout, tool responses included (the tokenizer trained here splits the "
+                         "observations into many tokens)")
+    ap.add_argument("--context", type=int, default=16384, help="the model's max_position_embeddings")
     ap.add_argument("--cpu", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "env_grpo_gpu.json"))
     a = ap.parse_args()
@@ -82,7 +85,8 @@ def main() -> None:
     device = "cpu" if a.cpu or not torch.cuda.is_available() else "cuda"
     torch.manual_seed(0)
     model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
-                                         eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True, **PRESETS[a.preset]))
+                                         eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
+                                         max_position_embeddings=a.context, **PRESETS[a.preset]))
     if device == "cuda":
         model = model.to(torch.bfloat16)
     ids = [tokenizer.convert_tokens_to_ids(c) for c in calls]
@@ -122,6 +126,7 @@ def main() -> None:
         "step_seconds_median": statistics.median(s["step_seconds"] for s in measured),
         "env_seconds_median": statistics.median(s["env_seconds"] for s in measured),
         "env_share_of_step_median": statistics.median(s["env_share"] for s in measured),
+        "tool_calls_per_rollout": round(sum(s["tool_calls"] for s in steps) / max(1, sum(s["episodes"] for s in steps)), 2),
         "peak_gpu_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if device == "cuda" else None,
         "note": "env_seconds adds up time inside the environment across the rollouts of a step; rollouts' tool calls run "
                 "one after another within TRL's generation loop, so the share is of wall time.",

@@ -101,13 +101,14 @@ def test_trl_grpo_trainer_with_environment_factory(tmp_path):
     torch.manual_seed(0)
     model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                                          num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
-                                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id))
+                                         max_position_embeddings=16384, pad_token_id=tokenizer.pad_token_id,
+                                         eos_token_id=tokenizer.eos_token_id))
     task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
     rows = [{"prompt": [{"role": "user", "content": "Fix the bug."}], "gauntlet_task": json.dumps(task)}] * 2
     ids = [tokenizer.convert_tokens_to_ids(c) for c in calls]
     bias = [[[i], 60.0] for i in ids] + [[[i, tokenizer.eos_token_id], 120.0] for i in ids]
     args = GRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
-                      max_completion_length=64, max_steps=1, logging_steps=1, report_to=[], use_cpu=True, bf16=False,
+                      max_completion_length=6144, max_steps=1, logging_steps=1, report_to=[], use_cpu=True, bf16=False,
                       seed=0, generation_kwargs={"sequence_bias": bias}, save_strategy="no", max_tool_calling_iterations=3)
     GauntletEnvironment.env_seconds, GauntletEnvironment.episodes, GauntletEnvironment.tool_calls = 0.0, 0, 0
     trainer = GRPOTrainer(model=model, args=args, processing_class=tokenizer, train_dataset=Dataset.from_list(rows),
@@ -116,14 +117,16 @@ def test_trl_grpo_trainer_with_environment_factory(tmp_path):
     logged = [e for e in trainer.state.log_history if "rewards/GauntletEnvironment/mean" in e]
     assert logged, trainer.state.log_history
     assert GauntletEnvironment.episodes >= 2 and GauntletEnvironment.env_seconds > 0
-    assert GauntletEnvironment.tool_calls > 0  # TRL parsed the model's tool calls and called the episode's tools
+    # TRL parsed the model's tool calls, called the episode's tools and fed the observations back for more
+    # turns (the observations are long in this tokenizer's tokens: hence the long completion budget)
+    assert GauntletEnvironment.tool_calls > GauntletEnvironment.episodes and logged[0]["tools/call_frequency"] > 1
     assert -1.0 <= logged[0]["rewards/GauntletEnvironment/mean"] <= 1.0
 
 
 def tool_call_tokenizer(extra: list | None = None):
     """A byte-level BPE tokenizer with TRL's qwen3 chat template and response schema; three tool calls
     on the slugify task (search, the fix, submit) and any ``extra`` (name, arguments) are single tokens."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     from trl.chat_template_utils import add_response_schema, qwen3_chat_template
 
@@ -133,6 +136,7 @@ def tool_call_tokenizer(extra: list | None = None):
         *(extra or []))]
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()  # decoded text as written: the response parser finds the assistant header in it
     tok.train_from_iterator(["Fix the bug. tool_call user assistant system"] * 10,
                             trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>", "<pad>", "<|im_start|>", "<|im_end|>"],
                                                 initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
