@@ -125,6 +125,12 @@ def test_scm_version_of_a_checkout_without_tags(tmp_path):
     git(tmp_path, "commit", "-q", "--allow-empty", "-m", "c")
     sha = git(tmp_path, "rev-parse", "--short=9", "HEAD").strip()
     assert scm_version(tmp_path, "HEAD") == f"7.4.1.dev2+g{sha}"
+    # a .dev0 tag on main (pytest's, after branching a release): the tag's version, dev-numbered by distance
+    git(tmp_path, "tag", "8.0.0.dev0")
+    assert scm_version(tmp_path, "HEAD") == "8.0.0.dev0"
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "d")
+    sha = git(tmp_path, "rev-parse", "--short=9", "HEAD").strip()
+    assert scm_version(tmp_path, "HEAD") == f"8.0.0.dev1+g{sha}"
 
 
 def test_spec_missing_for_instance_is_an_infrastructure_error(tmp_path, standin):

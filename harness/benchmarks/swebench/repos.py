@@ -53,18 +53,22 @@ def checkout(source: Path, commit: str, dest: Path) -> Path:
 
 def scm_version(source: Path, commit: str) -> str | None:
     """The version setuptools_scm would give a full clone at ``commit`` (the instance image's copy has
-    no tags): the nearest tag when the commit is tagged, else its next version as a dev release
-    (``7.4.0`` 46 commits on: ``7.4.1.dev46+g<sha>``); None without a version tag."""
+    no tags), by its default scheme: the nearest tag when the commit is tagged, else the next version
+    as a dev release (``7.4.0`` 46 commits on: ``7.4.1.dev46+g<sha>``; a ``.dev0`` tag, as pytest puts
+    on main after branching a release: ``8.0.0.dev0`` 53 commits on is ``8.0.0.dev53+g<sha>``); None
+    without a version tag (setuptools_scm in the copy then decides)."""
     import re
 
     r = subprocess.run(["git", "describe", "--tags", "--long", "--abbrev=9", commit], cwd=source,
                        capture_output=True, text=True)
-    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)-(\d+)-g([0-9a-f]+)", r.stdout.strip()) if r.returncode == 0 else None
+    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)(\.dev0)?-(\d+)-g([0-9a-f]+)", r.stdout.strip()) if r.returncode == 0 else None
     if not m:
         return None
-    tag, distance, sha = m.group(1), int(m.group(2)), m.group(3)
+    tag, dev, distance, sha = m.group(1), m.group(2), int(m.group(3)), m.group(4)
     if distance == 0:
-        return tag
+        return tag + (dev or "")
+    if dev:
+        return f"{tag}.dev{distance}+g{sha}"
     parts = tag.split(".")
     parts[-1] = str(int(parts[-1]) + 1)
     return f"{'.'.join(parts)}.dev{distance}+g{sha}"
