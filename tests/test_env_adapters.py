@@ -163,7 +163,8 @@ def _verl_tools(url, tmp_path):
 
 def _verl_rollout(tools, request_id, task, calls):
     """The calls of one rollout as verl's ToolAgentLoop._call_tool makes them (create / execute with
-    the rollout's own ``AgentData`` / release); returns the AgentData and each call's result."""
+    the rollout's own ``AgentData`` / release); returns the rollout's ``extra_fields`` as the loop
+    hands them on (with its ``turn_scores`` and ``tool_rewards``) and each call's result."""
     from verl.experimental.agent_loop.tool_agent_loop import AgentData
 
     agent_data = AgentData(messages=[], image_data=None, video_data=None, audio_data=None, mm_processor_kwargs=None,
@@ -181,10 +182,11 @@ def _verl_rollout(tools, request_id, task, calls):
     async def run():
         return [await call(name, args) for name, args in calls]
 
-    return agent_data, asyncio.run(run())
+    results = asyncio.run(run())
+    return {**agent_data.extra_fields, "turn_scores": [], "tool_rewards": [r[1] for r in results]}, results
 
 
-def _verl_rewards(rollouts, task, reward_kwargs):
+def _verl_rewards(rollouts, task, reward_kwargs, manager="naive"):
     """Each rollout scored by verl's reward-loop ``naive`` manager, loaded from ``pkg://`` as a run
     loads it, with the rollout's ``extra_fields`` as the agent loop hands them over
     (``tool_extra_fields``) and the row's ``tools_kwargs`` in ``extra_info``."""
@@ -200,7 +202,7 @@ def _verl_rewards(rollouts, task, reward_kwargs):
     cfg = OmegaConf.create({"reward": {
         "custom_reward_function": {"path": "pkg://harness.env.adapters.verl_tools", "name": "compute_score",
                                    "reward_kwargs": reward_kwargs},
-        "reward_manager": {"source": "register", "name": "naive"}, "reward_kwargs": {}, "sandbox_fusion": None}})
+        "reward_manager": {"source": "register", "name": manager}, "reward_kwargs": {}, "sandbox_fusion": None}})
     rm = load_reward_manager(cfg, tok)
     p, r = torch.tensor([tok.encode("fix the bug")]), torch.tensor([tok.encode("done")])
     tools_kwargs = {"edit": {"create_kwargs": {"gauntlet_task": json.dumps(task)}}}
@@ -226,11 +228,11 @@ def test_verl_tools_loaded_by_verls_registry(env_server, tmp_path):
     task = {"kind": "repository", "repo": str(buggy_copy("python", tmp_path / "slugify")), "language": "python"}
     tools = _verl_tools(url, tmp_path)
     assert tools["edit"].tool_schema.function.parameters.required == ["path", "old", "new"]
-    agent_data, (found, edited, (response, reward, metrics)) = _verl_rollout(tools, "rollout-1", task, [
+    fields, (found, edited, (response, reward, metrics)) = _verl_rollout(tools, "rollout-1", task, [
         ("search", {"pattern": bug, "path": "slugify"}), ("edit", {"path": file, "old": bug, "new": good}), ("submit", {})])
     assert file in found[0].text and found[1] == 0.0 and edited[0].text.startswith("edited")
     assert reward == 1.0 and metrics["gauntlet_resolved"] == 1.0 and manager.health()["episodes"] == 0
-    assert agent_data.extra_fields["gauntlet_grade"]["score"] == 1.0
+    assert fields["gauntlet_grade"]["score"] == 1.0 and fields["tool_rewards"] == [0.0, 0.0, 1.0]
 
 
 def test_verl_reward_function_grades_every_rollouts_episode(env_server, tmp_path, caplog):
@@ -238,7 +240,8 @@ def test_verl_reward_function_grades_every_rollouts_episode(env_server, tmp_path
     manager, returns a submitted episode's grade, submits for a rollout that stopped without
     ``submit`` (graded as the same changes submitted, and closed at once instead of idling until the
     server reaps it), grades a rollout that called no tool as an empty submission, and answers the
-    sentinel with ``gauntlet_infra_error`` when the server is gone."""
+    sentinel with ``gauntlet_infra_error`` when the server is gone; a manager that does not pass the
+    rollout's fields (dapo) is refused."""
     pytest.importorskip("verl", reason="verl is not installed (pip install --no-deps verl)")
     url, manager = env_server
     _, file, good, bug, _, _ = BUGS["python"]
@@ -249,8 +252,8 @@ def test_verl_reward_function_grades_every_rollouts_episode(env_server, tmp_path
                                                   ("edit", {"path": file, "old": bug, "new": good})])
     wrong, _ = _verl_rollout(tools, "c", task, [("edit", {"path": file, "old": bug, "new": bug + "  # looked"})])
     assert manager.health()["episodes"] == 2  # the two rollouts that did not submit left theirs open
-    outs = _verl_rewards([submitted.extra_fields, stopped.extra_fields, wrong.extra_fields, {}], task,
-                         {"env_url": url})
+    no_call = {"turn_scores": [], "tool_rewards": []}
+    outs = _verl_rewards([submitted, stopped, wrong, no_call], task, {"env_url": url})
     assert manager.health()["episodes"] == 0
     # no tool called: graded as an episode that ends with no change (an empty patch: -0.3, see tests/test_env.py)
     assert [o["reward_score"] for o in outs] == [1.0, 1.0, 0.1, -0.3]
@@ -263,6 +266,9 @@ def test_verl_reward_function_grades_every_rollouts_episode(env_server, tmp_path
         [out] = _verl_rewards([gone], task, {})
     assert out["reward_score"] == 0.0 and out["reward_extra_info"]["gauntlet_infra_error"] == 1.0
     assert "INFRASTRUCTURE FAILURE" in caplog.text
+    # verl's dapo manager does not hand the rollout's fields over: refused, never an empty submission's -0.3
+    with pytest.raises(ValueError, match="reward manager did not pass the rollout's tool fields"):
+        _verl_rewards([{"tool_rewards": [1.0]}], task, {"env_url": url}, manager="dapo")
 
 
 def test_skyrl_gym_make_and_step(tmp_path):

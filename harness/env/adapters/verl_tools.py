@@ -23,7 +23,9 @@ there (``gauntlet_episode``, and its grade once submitted), so the reward functi
 without ``submit`` (response length, turn limit), submits for it: the changes so far are graded and
 the episode is closed, instead of waiting for the server's idle timeout.  A rollout that called no
 tool is graded as an untouched tree, and rows that are not agent episodes go to
-``harness.rewards.verl.compute_score`` (single-turn Gauntlet tasks, other data sources).
+``harness.rewards.verl.compute_score`` (single-turn Gauntlet tasks, other data sources).  Only the
+reward managers that merge the rollout's fields into ``extra_info`` can find the episode (``naive``,
+``limited``, ``remote``); under ``dapo`` or ``gdpo`` an agent row is refused with a ValueError.
 """
 
 from __future__ import annotations
@@ -132,6 +134,12 @@ def compute_score(data_source: Any = None, solution_str: Any = None, ground_trut
     episode, task = info.get("gauntlet_episode"), _episode_task(info)
     if episode is None and task is None:
         return verl_rewards.compute_score(data_source, solution_str, ground_truth, extra_info, **kwargs)
+    if episode is None and "tool_rewards" not in info:
+        # The agent loop always sets tool_rewards; without it the manager did not pass the rollout's
+        # fields, and grading a fresh episode would score every rollout as an empty submission.
+        raise ValueError("gauntlet: the reward manager did not pass the rollout's tool fields (extra_info has no "
+                         "tool_rewards), so the agent episode cannot be found; use reward_manager naive, limited or "
+                         "remote, which merge them (dapo and gdpo do not)")
     client = EnvClient(env_url or info.get("gauntlet_env_url") or settings.env_url())
     try:
         if episode is None:  # the model called no tool: grade the untouched tree, as an empty submission
