@@ -125,7 +125,8 @@ def test_a_request_dies_with_a_killed_harness():
 def test_emptying_tmp_between_requests_stays_out_of_other_mounts(tmp_path):
     """The worker empties the jail's /tmp after each request; a harness installed under /tmp is bound
     into it.  The wipe removes what the code left and never walks into a mount (a writable one here,
-    so that crossing would show as lost files; read-only, it cost a second per request)."""
+    so that crossing would show as lost files; read-only, it cost a second per request), and a tree
+    left deeper than Python's recursion limit goes too."""
     import shutil
     import sys
 
@@ -136,6 +137,8 @@ def test_emptying_tmp_between_requests_stays_out_of_other_mounts(tmp_path):
     (keep / "deep" / "file").write_text("harness")
     code = ("import os, sys; sys.path.insert(0, sys.argv[1]); from harness.benchmarks.executor_worker import _empty\n"
             "os.makedirs('/x/left/over'); open('/x/left/over/f', 'w').close(); open('/x/g', 'w').close()\n"
+            "os.chdir('/x')\nfor _ in range(1500): os.mkdir('d'); os.chdir('d')\n"  # deeper than the recursion limit
+            "os.chdir('/')\n"
             "_empty('/x'); print(sorted(os.listdir('/x')))")
     root = str(Path(__file__).resolve().parents[1])
     done = subprocess.run(["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/x", "--bind", str(keep), "/x/mnt/keep",

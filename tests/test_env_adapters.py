@@ -163,8 +163,9 @@ def _verl_tools(url, tmp_path):
 
 def _verl_rollout(tools, request_id, task, calls):
     """The calls of one rollout as verl's ToolAgentLoop._call_tool makes them (create / execute with
-    the rollout's own ``AgentData`` / release); returns the rollout's ``extra_fields`` as the loop
-    hands them on (with its ``turn_scores`` and ``tool_rewards``) and each call's result."""
+    the rollout's own ``AgentData`` / release; a list of calls is one turn, run in parallel as the loop
+    runs them); returns the rollout's ``extra_fields`` as the loop hands them on (with its
+    ``turn_scores`` and ``tool_rewards``) and each call's result."""
     from verl.experimental.agent_loop.tool_agent_loop import AgentData
 
     agent_data = AgentData(messages=[], image_data=None, video_data=None, audio_data=None, mm_processor_kwargs=None,
@@ -180,7 +181,13 @@ def _verl_rollout(tools, request_id, task, calls):
             await tool.release(iid)
 
     async def run():
-        return [await call(name, args) for name, args in calls]
+        out = []
+        for turn in calls:
+            if isinstance(turn, list):
+                out += await asyncio.gather(*(call(name, args) for name, args in turn))
+            else:
+                out.append(await call(*turn))
+        return out
 
     results = asyncio.run(run())
     return {**agent_data.extra_fields, "turn_scores": [], "tool_rewards": [r[1] for r in results]}, results
@@ -233,6 +240,12 @@ def test_verl_tools_loaded_by_verls_registry(env_server, tmp_path):
     assert file in found[0].text and found[1] == 0.0 and edited[0].text.startswith("edited")
     assert reward == 1.0 and metrics["gauntlet_resolved"] == 1.0 and manager.health()["episodes"] == 0
     assert fields["gauntlet_grade"]["score"] == 1.0 and fields["tool_rewards"] == [0.0, 0.0, 1.0]
+    # a first turn of parallel calls opens one episode for the rollout; a call after submit opens none
+    fields, results = _verl_rollout(tools, "rollout-2", task, [
+        [("search", {"pattern": bug, "path": "slugify"}), ("edit", {"path": file, "old": bug, "new": good})],
+        ("submit", {}), ("git_diff", {})])
+    assert [r[1] for r in results] == [0.0, 0.0, 1.0, 0.0] and results[3][0].text.startswith("the episode is over")
+    assert manager.health()["episodes"] == 0
 
 
 def test_verl_reward_function_grades_every_rollouts_episode(env_server, tmp_path, caplog):

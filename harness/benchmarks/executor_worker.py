@@ -679,24 +679,35 @@ class Pending:
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # in the jail: private tmpfs, emptied after each request
 
 
-def _empty(path: str, device: int | None = None) -> None:
+def _empty(path: str) -> None:
     """Remove what the code left under ``path`` without crossing into another mount: a harness installed
     under /tmp (a CI clone, a venv there) is bound into the jail's /tmp, and walking its trees after every
-    request cost a second each (and a writable bind would have been emptied)."""
+    request cost a second each (and a writable bind would have been emptied).  Iterative: the code may
+    leave a tree deeper than Python's recursion limit."""
     try:
-        device = os.lstat(path).st_dev if device is None else device
-        entries = list(os.scandir(path))
+        device = os.lstat(path).st_dev
     except OSError:
         return
-    for entry in entries:
+    todo, found = [path], []  # directories to read; directories found, each after its parent
+    while todo:
         try:
-            if entry.stat(follow_symlinks=False).st_dev != device:
-                continue  # a mount point: not the code's to leave, nor ours to empty
-            if entry.is_dir(follow_symlinks=False):
-                _empty(entry.path, device)
-                os.rmdir(entry.path)  # fails, and stays, where a mount point is inside
-            else:
-                os.unlink(entry.path)
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_dev != device:
+                    continue  # a mount point: not the code's to leave, nor ours to empty
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                    found.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for directory in reversed(found):  # deepest first
+        try:
+            os.rmdir(directory)  # fails, and stays, where a mount point is inside
         except OSError:
             pass
 

@@ -11,8 +11,9 @@ multi_turn.tool_config_path``)::
 
 and each row's ``extra_info.tools_kwargs`` gives every tool ``{"create_kwargs": {"gauntlet_task": TASK}}``.
 verl's ``ToolAgentLoop`` creates, executes and releases a tool instance per call; the episode (on
-``gauntlet serve-env``) lives across the calls of one rollout, keyed by the rollout's
-``agent_data.request_id``.  The tool reward is 0 until ``submit`` (or a budget) ends the episode, then
+``gauntlet serve-env``) lives across the calls of one rollout: its id is kept in the rollout's
+``agent_data.extra_fields`` (parallel first calls of a turn share one opening, keyed by the rollout's
+``request_id`` while it is under way).  The tool reward is 0 until ``submit`` (or a budget) ends the episode, then
 its graded reward (verl collects them in ``tool_rewards``).
 
 verl gives a tool no call at the end of a rollout, but it hands the rollout's
@@ -31,7 +32,6 @@ reward managers that merge the rollout's fields into ``extra_info`` can find the
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any
 from uuid import uuid4
 
@@ -45,8 +45,7 @@ from harness.errors import InfraError
 from harness.rewards import infra
 from harness.rewards import verl as verl_rewards
 
-_EPISODES: dict[str, str] = {}  # rollout request id -> episode id
-_LOCK = threading.Lock()
+_OPENING: dict[str, asyncio.Future] = {}  # rollout request id -> its episode being opened, while it is
 
 
 class GauntletTool(BaseTool):
@@ -63,30 +62,42 @@ class GauntletTool(BaseTool):
         self._kwargs[instance_id] = kwargs.get("create_kwargs") or {}
         return instance_id, ToolResponse()
 
+    async def _episode(self, task: Any, agent_data: Any, fields: dict[str, Any]) -> str:
+        """The rollout's episode, opened by its first call; calls of one turn run in parallel, so those
+        that come while it opens wait for the same one."""
+        if "gauntlet_episode" in fields:
+            return fields["gauntlet_episode"]
+        key = getattr(agent_data, "request_id", None)
+        if key in _OPENING:
+            episode, _ = await _OPENING[key]
+            return episode
+        opening = asyncio.ensure_future(asyncio.to_thread(self.client.create, task))
+        if key is not None:
+            _OPENING[key] = opening
+        try:
+            episode, _ = await opening
+        finally:
+            _OPENING.pop(key, None)
+        fields.update(gauntlet_episode=episode, gauntlet_env_url=self.client.url)
+        return episode
+
     async def execute(self, instance_id: str, parameters: dict[str, Any], **kwargs) -> tuple[ToolResponse, float, dict]:
         agent_data = kwargs.get("agent_data")
-        key = getattr(agent_data, "request_id", None) or instance_id
         fields = getattr(agent_data, "extra_fields", None)
-        fields = fields if isinstance(fields, dict) else {}
+        fields = fields if isinstance(fields, dict) else {}  # no rollout: an episode for this call alone
+        if fields.get("gauntlet_grade") is not None:
+            return ToolResponse(text="the episode is over (submitted): no more tool calls"), 0.0, {}
+        task = self._kwargs.get(instance_id, {}).get("gauntlet_task")
+        if task is None and "gauntlet_episode" not in fields:
+            return ToolResponse(text="no Gauntlet task: set tools_kwargs.<tool>.create_kwargs.gauntlet_task"), 0.0, {}
         try:
-            with _LOCK:
-                episode = _EPISODES.get(key)
-            if episode is None:
-                task = self._kwargs.get(instance_id, {}).get("gauntlet_task")
-                if task is None:
-                    return ToolResponse(text="no Gauntlet task: set tools_kwargs.<tool>.create_kwargs.gauntlet_task"), 0.0, {}
-                episode, _ = await asyncio.to_thread(self.client.create, task)
-                with _LOCK:
-                    _EPISODES[key] = episode
-                fields.update(gauntlet_episode=episode, gauntlet_env_url=self.client.url)
+            episode = await self._episode(task, agent_data, fields)
             obs = await asyncio.to_thread(self.client.step, episode, {"name": self.name, "arguments": parameters})
         except InfraError as e:
             return ToolResponse(text=f"the environment failed: {e}"), 0.0, {"gauntlet_infra": 1.0}
         metrics = {"gauntlet_malformed": float(obs["data"].get("kind") == "malformed")}
         reward = 0.0
         if obs["done"]:
-            with _LOCK:
-                _EPISODES.pop(key, None)
             graded = _graded(obs)
             fields["gauntlet_grade"] = graded
             reward = graded["score"]
@@ -144,10 +155,6 @@ def compute_score(data_source: Any = None, solution_str: Any = None, ground_trut
     try:
         if episode is None:  # the model called no tool: grade the untouched tree, as an empty submission
             episode, _ = client.create(task)
-        else:
-            with _LOCK:
-                for key in [k for k, v in _EPISODES.items() if v == episode]:
-                    del _EPISODES[key]
         try:
             obs = client.submit(episode)
         finally:
